@@ -1,0 +1,312 @@
+"""One function per recorded quantity; each function's name is its column name.
+
+Every reporter takes the model after a step and returns a number. Flows (exposures, gains,
+questions, ties formed) count what happened during that step; stocks (awareness, depth, tie
+counts) describe the state at its end. Step 0 is the initial state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.sparse.csgraph import connected_components
+
+from sim import learning
+from sim.learning import Channel
+from sim.ties import TieKind
+
+if TYPE_CHECKING:
+    from sim.model import LearningModel
+
+NAN = float("nan")
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a) / float(b) if b else NAN
+
+
+# ----------------------------------------------------------------------------- knowledge
+
+
+def share_aware(m: LearningModel) -> float:
+    """Share of agents aware of an item (mastery > 0), mean over items."""
+    return float((m.knowledge > 0).mean())
+
+
+def mean_depth(m: LearningModel) -> float:
+    """Mean mastery among aware (agent, item) pairs; NaN when nobody knows anything."""
+    k = m.knowledge
+    known = k[k > 0]
+    return float(known.mean()) if known.size else NAN
+
+
+def share_deep(m: LearningModel) -> float:
+    """Share of agents whose mastery of an item is deep (>= deep_threshold), mean over items."""
+    return float((m.knowledge >= m.scenario.knowledge.deep_threshold).mean())
+
+
+def gini_knowledge(m: LearningModel) -> float:
+    """Gini coefficient of each agent's total mastery over all items."""
+    return learning.gini(m.knowledge.sum(axis=1, dtype=np.float64))
+
+
+# ----------------------------------------------------------------------------- exposures
+
+
+def exposures(m: LearningModel) -> float:
+    """Noticed shares this step (after the time budget)."""
+    return float(m.record.exposures)
+
+
+def redundant_exposures(m: LearningModel) -> float:
+    """Exposures whose learner already knew at least as much as the sharer."""
+    return float(m.record.redundant_exposures)
+
+
+def redundancy(m: LearningModel) -> float:
+    """redundant_exposures / exposures; NaN in a step without exposures."""
+    return _ratio(m.record.redundant_exposures, m.record.exposures)
+
+
+def novel_exposures_weak(m: LearningModel) -> float:
+    """Exposures over weak ties that made an unaware learner aware."""
+    return float(m.record.novel_exposures[TieKind.WEAK])
+
+
+def novel_exposures_strong(m: LearningModel) -> float:
+    """Exposures over strong ties that made an unaware learner aware."""
+    return float(m.record.novel_exposures[TieKind.STRONG])
+
+
+# ----------------------------------------------------------------------------- gains
+
+
+def _gain(m: LearningModel, *channels: int) -> float:
+    return float(sum(m.record.gain_by_channel[c] for c in channels))
+
+
+def gain_via_weak(m: LearningModel) -> float:
+    """Mastery gained this step over weak ties (shares and answers), summed over agents."""
+    return _gain(m, Channel.PUSH_WEAK, Channel.ANSWER_WEAK)
+
+
+def gain_via_strong(m: LearningModel) -> float:
+    """Mastery gained this step over strong ties (shares and answers)."""
+    return _gain(m, Channel.PUSH_STRONG, Channel.ANSWER_STRONG)
+
+
+def gain_via_community(m: LearningModel) -> float:
+    """Mastery gained from answers by community members without a tie to the asker."""
+    return _gain(m, Channel.ANSWER_COMMUNITY)
+
+
+def gain_via_repository(m: LearningModel) -> float:
+    """Mastery gained from answers found in the community repository."""
+    return _gain(m, Channel.REPOSITORY)
+
+
+def gain_via_innovation(m: LearningModel) -> float:
+    """Mastery gained on one's own (innovation)."""
+    return _gain(m, Channel.INNOVATION)
+
+
+def gain_via_sharing(m: LearningModel) -> float:
+    """Mastery gained from unsolicited shares (push), over any tie."""
+    return _gain(m, Channel.PUSH_WEAK, Channel.PUSH_STRONG)
+
+
+def gain_via_help(m: LearningModel) -> float:
+    """Mastery gained from asking (pull): answers from ties or strangers and the repository."""
+    return _gain(
+        m,
+        Channel.ANSWER_WEAK,
+        Channel.ANSWER_STRONG,
+        Channel.ANSWER_COMMUNITY,
+        Channel.REPOSITORY,
+    )
+
+
+# ----------------------------------------------------------------------------- help
+
+
+def questions(m: LearningModel) -> float:
+    """Questions asked this step."""
+    return float(m.record.questions)
+
+
+def answers(m: LearningModel) -> float:
+    """Questions answered by a peer this step (one per answered question)."""
+    return float(m.record.answers)
+
+
+def repository_hits(m: LearningModel) -> float:
+    """Questions answered from the community repository this step."""
+    return float(m.record.repository_hits)
+
+
+# ----------------------------------------------------------------------------- ties
+
+
+def n_weak_ties(m: LearningModel) -> float:
+    """Ties with strength below strong_threshold."""
+    return float(len(m.ties) - n_strong_ties(m))
+
+
+def n_strong_ties(m: LearningModel) -> float:
+    """Ties with strength at or above strong_threshold."""
+    return float((m.ties.strength >= m.scenario.ties.strong_threshold).sum())
+
+
+def mean_strength(m: LearningModel) -> float:
+    """Mean tie strength; NaN without ties."""
+    s = m.ties.strength
+    return float(s.mean()) if len(s) else NAN
+
+
+def ties_formed(m: LearningModel) -> float:
+    """Ties formed this step (triadic closure, community, chance, help)."""
+    return float(m.record.ties_formed)
+
+
+def ties_dissolved(m: LearningModel) -> float:
+    """Ties dissolved this step (strength fell below the floor)."""
+    return float(m.record.ties_dissolved)
+
+
+# ----------------------------------------------------------------------------- structure
+
+
+def clustering(m: LearningModel) -> float:
+    """Average local clustering coefficient of the tie network (nodes of degree < 2 count 0).
+
+    As networkx.average_clustering and Watts & Strogatz (1998).
+    """
+    a = m.adjacency().astype(np.float64)
+    deg = np.asarray(a.sum(axis=1)).ravel()
+    tri = np.asarray((a @ a).multiply(a).sum(axis=1)).ravel() / 2.0
+    pairs = deg * (deg - 1) / 2.0
+    local = np.divide(tri, pairs, out=np.zeros_like(tri), where=pairs > 0)
+    return float(local.mean()) if len(local) else NAN
+
+
+def _components(m: LearningModel) -> np.ndarray:
+    _, labels = connected_components(m.adjacency(), directed=False)
+    return np.bincount(labels)
+
+
+def n_components(m: LearningModel) -> float:
+    """Connected components of the tie network (an isolated learner is one)."""
+    return float(len(_components(m)))
+
+
+def share_largest_component(m: LearningModel) -> float:
+    """Share of learners in the largest connected component."""
+    return float(_components(m).max() / m.n_agents)
+
+
+def n_bridging_ties(m: LearningModel) -> float:
+    """Ties between learners of different groups (clustered networks)."""
+    t = m.ties
+    return float((m.group[t.u] != m.group[t.v]).sum())
+
+
+def _overlap(m: LearningModel, kind: TieKind) -> float:
+    t = m.ties
+    sel = t.kind(m.scenario.ties.strong_threshold) == kind
+    if not sel.any():
+        return NAN
+    aware = m.knowledge > 0
+    au, av = aware[t.u[sel]], aware[t.v[sel]]
+    inter = (au & av).sum(axis=1)
+    union = (au | av).sum(axis=1)
+    ok = union > 0
+    return float((inter[ok] / union[ok]).mean()) if ok.any() else NAN
+
+
+def knowledge_overlap_weak(m: LearningModel) -> float:
+    """Mean Jaccard overlap of the items known at both ends of a weak tie."""
+    return _overlap(m, TieKind.WEAK)
+
+
+def knowledge_overlap_strong(m: LearningModel) -> float:
+    """Mean Jaccard overlap of the items known at both ends of a strong tie."""
+    return _overlap(m, TieKind.STRONG)
+
+
+# ----------------------------------------------------------------------------- registry
+
+EVERY_STEP = [
+    share_aware,
+    mean_depth,
+    share_deep,
+    exposures,
+    redundant_exposures,
+    redundancy,
+    novel_exposures_weak,
+    novel_exposures_strong,
+    gain_via_weak,
+    gain_via_strong,
+    gain_via_community,
+    gain_via_repository,
+    gain_via_innovation,
+    gain_via_sharing,
+    gain_via_help,
+    questions,
+    answers,
+    repository_hits,
+    n_weak_ties,
+    n_strong_ties,
+    mean_strength,
+    ties_formed,
+    ties_dissolved,
+    gini_knowledge,
+]
+"""Reporters recorded at every step, in column order."""
+
+STRUCTURAL = [
+    clustering,
+    n_components,
+    share_largest_component,
+    n_bridging_ties,
+    knowledge_overlap_weak,
+    knowledge_overlap_strong,
+]
+"""Costlier reporters, recorded every `metrics.structure_every` steps (NaN otherwise)."""
+
+PER_CLASS = ["share_aware", "mean_depth", "share_deep"]
+"""Knowledge metrics also recorded per item class, as `<metric>__<class name>`."""
+
+
+def per_class(m: LearningModel) -> dict[str, float]:
+    """`share_aware`, `mean_depth` and `share_deep` for each item class."""
+    out: dict[str, float] = {}
+    k = m.knowledge
+    deep = m.scenario.knowledge.deep_threshold
+    for c, name in enumerate(m.class_names):
+        sub = k[:, m.item_class == c]
+        known = sub[sub > 0]
+        out[f"share_aware__{name}"] = float((sub > 0).mean())
+        out[f"mean_depth__{name}"] = float(known.mean()) if known.size else NAN
+        out[f"share_deep__{name}"] = float((sub >= deep).mean())
+    return out
+
+
+def collect(m: LearningModel) -> dict[str, float]:
+    """Every metric for the model's current step, as one table row."""
+    row: dict[str, float] = {"step": m.steps}
+    for f in EVERY_STEP:
+        row[f.__name__] = f(m)
+    every = m.scenario.metrics.structure_every
+    record = every > 0 and m.steps % every == 0
+    for f in STRUCTURAL:
+        row[f.__name__] = f(m) if record else NAN
+    row.update(per_class(m))
+    return row
+
+
+def column_names(class_names: list[str]) -> list[str]:
+    """All metric columns of a run with these item classes, in order."""
+    cols = [f.__name__ for f in EVERY_STEP] + [f.__name__ for f in STRUCTURAL]
+    cols += [f"{p}__{c}" for c in class_names for p in PER_CLASS]
+    return cols

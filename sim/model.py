@@ -1,0 +1,652 @@
+"""The Mesa model: learners' state in arrays, and one synchronous step of MODEL.md.
+
+A step reads only the state at its start and applies every change at its end, so a run
+does not depend on agent order, and each phase is one array operation over all agents and
+ties (rules in `sim.learning` and `sim.ties`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from sim import learning, metrics, ties
+from sim.agents import Learner
+from sim.config import Generator, PartnerChoice, Policy, Scenario, SeedStrategy
+from sim.learning import Channel
+from sim.network import StartNetwork, build_network
+from sim.ties import TieKind, TieOrigin, TieTable
+
+
+@dataclass
+class StepRecord:
+    """Counters of what happened during one step (the flows behind the metrics)."""
+
+    exposures: int = 0
+    redundant_exposures: int = 0
+    novel_exposures: np.ndarray = field(default_factory=lambda: np.zeros(2, dtype=np.int64))
+    gain_by_channel: np.ndarray = field(default_factory=lambda: np.zeros(len(Channel)))
+    questions: int = 0
+    answers: int = 0
+    repository_hits: int = 0
+    ties_formed: int = 0
+    ties_dissolved: int = 0
+
+
+@dataclass
+class _Events:
+    """Candidate interactions of a step, before the time budget."""
+
+    src: np.ndarray  # sharer / helper
+    dst: np.ndarray  # learner / asker
+    item: np.ndarray
+    tie: np.ndarray  # tie id, or -1 for a community stranger
+    strength: np.ndarray
+    both_spend: np.ndarray  # does the source spend budget too (gossip, answers)
+
+    @staticmethod
+    def empty() -> _Events:
+        z = np.zeros(0, dtype=np.int64)
+        return _Events(z, z, z, z, np.zeros(0), np.zeros(0, dtype=bool))
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+    def subset(self, mask: np.ndarray) -> _Events:
+        return _Events(
+            self.src[mask],
+            self.dst[mask],
+            self.item[mask],
+            self.tie[mask],
+            self.strength[mask],
+            self.both_spend[mask],
+        )
+
+
+class LearningModel(mesa.Model):
+    """Learning diffusion through weak and strong ties (MODEL.md).
+
+    Args:
+        scenario: the validated scenario.
+        rng: seed or numpy Generator, as for `mesa.Model` (all randomness comes from it).
+        start_network: the starting ties, when they come from data (generator edge_list);
+            otherwise they are generated from `scenario.network` with the model's generator.
+
+    Attributes:
+        knowledge: mastery per (agent, item), float32 in [0, 1].
+        activity: per agent, mean 1, multiplies p_share and p_ask.
+        helpfulness: per agent, in [0, 1].
+        interest: per (agent, topic), bool.
+        group: per agent (clustered generator), int.
+        member: per agent, community membership, bool.
+        repository: per item, mastery of the best stored answer (0 = none).
+        ties: the `TieTable`.
+        record: counters of the last step.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        rng: int | np.random.Generator | None = None,
+        start_network: StartNetwork | None = None,
+    ) -> None:
+        super().__init__(rng=rng)
+        self.scenario = sc = scenario
+        n = sc.population.n_agents
+        self.n_agents = n
+        self._items_setup()
+        if start_network is None:
+            if sc.network.generator == Generator.EDGE_LIST:
+                raise ValueError("generator edge_list: pass the network as start_network")
+            start_network = build_network(sc.network, n, self.rng)
+        self.group = np.asarray(start_network.group, dtype=np.int64)
+        self.ties = TieTable.from_edges(n, start_network.u, start_network.v, start_network.strength)
+        self._traits_setup()
+        self.knowledge = np.zeros((n, self.n_items), dtype=np.float32)
+        self._seed_knowledge()
+        self.repository = np.zeros(self.n_items, dtype=np.float64)
+        self._adjacency: sp.csr_matrix | None = None
+        # Items that became known in the last step, as flat indices (cascade passes them on).
+        self.newly_aware = np.flatnonzero(self.knowledge.ravel() > 0)
+        self.record = StepRecord()
+        self.rows: list[dict[str, float]] = []
+        Learner.create_agents(self, n, index=np.arange(n))
+        self._learners = list(self.agents)
+        self.rows.append(metrics.collect(self))
+
+    # ---------------------------------------------------------------- setup
+
+    def _items_setup(self) -> None:
+        k = self.scenario.knowledge
+        classes = k.item_classes
+        self.class_names = [c.name for c in classes]
+        self.item_class = np.repeat(np.arange(len(classes)), [c.n_items for c in classes])
+        self.n_items = len(self.item_class)
+        self.item_topic = np.arange(self.n_items) % k.n_topics
+        self.complexity = np.array([classes[c].complexity for c in self.item_class])
+        self.sources_required = np.array([classes[c].sources_required for c in self.item_class])
+
+    def _traits_setup(self) -> None:
+        sc, rng, n = self.scenario, self.rng, self.n_agents
+        pop = sc.population
+        sigma = pop.activity_sigma
+        # Log-normal with mean exactly 1: exp(sigma Z - sigma^2 / 2).
+        self.activity = np.exp(sigma * rng.standard_normal(n) - sigma * sigma / 2.0)
+        if pop.helpfulness_concentration is None:
+            self.helpfulness = np.full(n, pop.helpfulness_mean)
+        else:
+            mu, c = pop.helpfulness_mean, pop.helpfulness_concentration
+            mu = min(max(mu, 1e-9), 1 - 1e-9)
+            self.helpfulness = rng.beta(mu * c, (1.0 - mu) * c, size=n)
+        n_topics = sc.knowledge.n_topics
+        self.interest = np.zeros((n, n_topics), dtype=bool)
+        if pop.n_interests > 0:
+            # The first n_interests columns of a random permutation per agent.
+            perm = np.argsort(rng.random((n, n_topics)), axis=1)[:, : pop.n_interests]
+            np.put_along_axis(self.interest, perm, True, axis=1)
+        cm = sc.community
+        self.member = np.zeros(n, dtype=bool)
+        if cm.enabled:
+            n_members = int(round(cm.share_members * n))
+            self.member[rng.choice(n, n_members, replace=False)] = True
+            self.interest[np.ix_(self.member, np.asarray(cm.topics, dtype=np.int64))] = True
+
+    def _seed_knowledge(self) -> None:
+        sc, rng = self.scenario, self.rng
+        degree = self.ties.degree
+        first = 0
+        for cls in sc.knowledge.item_classes:
+            sd = cls.seeding
+            for item in range(first, first + cls.n_items):
+                if sd.agents is not None:
+                    holders = np.asarray(sd.agents, dtype=np.int64)
+                elif sd.strategy == SeedStrategy.RANDOM:
+                    holders = rng.choice(self.n_agents, sd.n_holders, replace=False)
+                elif sd.strategy == SeedStrategy.HUBS:
+                    # Highest degree first; equal degrees by agent id, so hubs are the same
+                    # agents for every item of the class.
+                    holders = np.lexsort((np.arange(self.n_agents), -degree))[: sd.n_holders]
+                else:  # one_group: group 0
+                    pool = np.flatnonzero(self.group == 0)
+                    holders = rng.choice(pool, sd.n_holders, replace=False)
+                self.knowledge[holders, item] = sd.level
+            first += cls.n_items
+
+    # ---------------------------------------------------------------- public views
+
+    @property
+    def learners(self) -> list[Learner]:
+        """The Mesa agents, in index order."""
+        return self._learners
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per recorded step (step 0 = initial state), one column per metric."""
+        return pd.DataFrame(self.rows)
+
+    def adjacency(self) -> sp.csr_matrix:
+        """Boolean sparse adjacency of the current ties (cached until ties change)."""
+        if self._adjacency is None:
+            t = self.ties
+            data = np.ones(len(t.nbr), dtype=np.int32)
+            self._adjacency = sp.csr_matrix(
+                (data, t.nbr, t.indptr), shape=(self.n_agents, self.n_agents)
+            )
+        return self._adjacency
+
+    # ---------------------------------------------------------------- the step
+
+    def step(self) -> None:
+        """Advance one step (one day): share, ask, then apply all changes together."""
+        sc = self.scenario
+        rng = self.rng
+        k0 = self.knowledge
+        self.record = rec = StepRecord()
+
+        push = self._share(k0) if sc.sharing.enabled else _Events.empty()
+        asked, repo_hits, answers = (
+            self._ask(k0) if sc.help.enabled else (np.zeros(0, np.int64), None, _Events.empty())
+        )
+        rec.questions = len(asked)
+
+        # The time budget covers pushes and answers together, strongest contacts first.
+        if sc.population.time_budget is not None and len(push) + len(answers):
+            fits = self._fits_budget(_concat_events(push, answers))
+            push, answers = push.subset(fits[: len(push)]), answers.subset(fits[len(push) :])
+
+        targets, gains, channels, used = self._gains(k0, push, answers, repo_hits, rec)
+
+        # Apply: each learner takes the best source per item this step (synchronous update).
+        new_k = k0.copy()
+        flat = new_k.reshape(-1)
+        tiebreak = rng.random(len(targets))
+        best = learning.first_per_group(targets, gains, tiebreak)
+        best = best[gains[best] > 0]
+        flat[targets[best]] = np.minimum(flat[targets[best]] + gains[best], 1.0)
+        rec.gain_by_channel = np.bincount(
+            channels[best], weights=gains[best], minlength=len(Channel)
+        ).astype(np.float64)
+        if sc.forgetting.enabled and sc.forgetting.rate > 0:
+            used_mask = np.zeros(flat.shape, dtype=bool)
+            used_mask[used] = True
+            flat[:] = learning.forget(flat, used_mask, sc.forgetting.rate, sc.forgetting.floor)
+        if sc.sharing.policy == Policy.CASCADE:
+            old = k0.reshape(-1)
+            self.newly_aware = np.flatnonzero((old == 0) & (flat > 0))
+        self.knowledge = new_k
+
+        if sc.community.enabled and sc.community.repository and len(answers):
+            self._store_answers(k0, answers)
+
+        if sc.ties.enabled:
+            self._update_ties(push, answers, rng, rec)
+        self.rows.append(metrics.collect(self))
+
+    # ---------------------------------------------------------------- phases
+
+    def _share(self, k0: np.ndarray) -> _Events:
+        """Push: who shares which item with which tie, and who notices (MODEL.md step 1)."""
+        sc, rng, t = self.scenario, self.rng, self.ties
+        sh = sc.sharing
+        p_share = np.minimum(sh.p_share * self.activity, 1.0)
+        if sh.policy == Policy.CASCADE:
+            cand = self.newly_aware
+            agent = cand // self.n_items
+            keep = rng.random(len(cand)) < p_share[agent]
+            sharer, item = agent[keep], cand[keep] % self.n_items
+        else:
+            aware = k0 > 0
+            shares = aware & (rng.random(k0.shape) < p_share[:, None])
+            sharer, item = np.nonzero(shares)
+        if len(sharer) == 0 or len(t) == 0:
+            return _Events.empty()
+        if sh.policy == Policy.GOSSIP:
+            # One conversation per sharer per step: one tie, all the items it shares now.
+            agents = np.unique(sharer)
+            deg = t.indptr[agents + 1] - t.indptr[agents]
+            agents = agents[deg > 0]
+            pos = self._pick_partner(agents, sh.partner)
+            partner_pos = np.full(self.n_agents, -1, dtype=np.int64)
+            partner_pos[agents] = pos
+            p = partner_pos[sharer]
+            ok = p >= 0
+            item, pos = item[ok], p[ok]
+            both = np.ones(len(pos), dtype=bool)
+        else:
+            owner, pos = ties.expand_rows(t.indptr, sharer)
+            item = item[owner]
+            both = np.zeros(len(pos), dtype=bool)
+        tie = t.tie_of[pos]
+        s = t.strength[tie]
+        noticed = rng.random(len(pos)) < learning.linear_in_strength(
+            s, sh.p_notice_min, sh.p_notice_max
+        )
+        return _Events(
+            src=t.src[pos][noticed],
+            dst=t.nbr[pos][noticed],
+            item=item[noticed],
+            tie=tie[noticed],
+            strength=s[noticed],
+            both_spend=both[noticed],
+        )
+
+    def _pick_partner(self, agents: np.ndarray, how: PartnerChoice) -> np.ndarray:
+        """CSR position of one tie per agent: uniform, or in proportion to strength."""
+        t, rng = self.ties, self.rng
+        start, end = t.indptr[agents], t.indptr[agents + 1]
+        if how == PartnerChoice.UNIFORM:
+            return start + (rng.random(len(agents)) * (end - start)).astype(np.int64)
+        w = t.strength[t.tie_of]
+        cum = np.concatenate([[0.0], np.cumsum(w)])
+        lo, hi = cum[start], cum[end]
+        x = lo + rng.random(len(agents)) * (hi - lo)
+        pos = np.searchsorted(cum, x, side="right") - 1
+        return np.clip(pos, start, end - 1)
+
+    def _ask(self, k0: np.ndarray) -> tuple[np.ndarray, tuple | None, _Events]:
+        """Pull: who asks what, the repository, and who answers (MODEL.md step 2).
+
+        Returns:
+            (askers, repository hits as (asker, item) or None, candidate answers).
+        """
+        sc, rng, t = self.scenario, self.rng, self.ties
+        hc, cm = sc.help, sc.community
+        p_ask = np.minimum(hc.p_ask * self.activity, 1.0)
+        askers = np.flatnonzero(rng.random(self.n_agents) < p_ask)
+        needs = self.interest[askers][:, self.item_topic] & (k0[askers] < hc.goal)
+        item = learning.random_true_column(needs, rng)
+        askers, item = askers[item >= 0], item[item >= 0]
+        asked = askers
+        repo_hits = None
+        if cm.enabled and cm.repository and len(askers):
+            level = k0[askers, item]
+            stored = self.member[askers] & (self.repository[item] > level)
+            found = stored & (rng.random(len(askers)) < cm.p_find)
+            repo_hits = (askers[found], item[found])
+            askers, item = askers[~found], item[~found]
+        if len(askers) == 0:
+            return asked, repo_hits, _Events.empty()
+        level_a = k0[askers, item].astype(np.float64)
+
+        # Ties who see the question.
+        owner, pos = ties.expand_rows(t.indptr, askers)
+        helper = t.nbr[pos]
+        qi = item[owner]
+        level_h = k0[helper, qi]
+        able = (level_h >= hc.able_threshold) & (level_h > level_a[owner])
+        owner, pos, helper, qi = owner[able], pos[able], helper[able], qi[able]
+        n_able = np.bincount(owner, minlength=len(askers)).astype(np.float64)
+
+        # Community members who see it (askers who are members ask the whole community).
+        comm = None
+        if cm.enabled:
+            comm = self._able_members(k0, askers, item, level_a)
+            start, n_able_members, members_sorted = comm
+            tied_members = np.bincount(owner[self.member[helper]], minlength=len(askers)).astype(
+                np.float64
+            )
+            n_able += np.where(self.member[askers], n_able_members - tied_members, 0.0)
+
+        tie = t.tie_of[pos]
+        s = t.strength[tie]
+        p = learning.p_answer(
+            self.helpfulness[helper],
+            s,
+            n_able[owner],
+            hc.stranger_willingness,
+            hc.bystander_exponent,
+        )
+        answer = rng.random(len(p)) < p
+        ev = _Events(
+            src=helper[answer],
+            dst=askers[owner[answer]],
+            item=qi[answer],
+            tie=tie[answer],
+            strength=s[answer],
+            both_spend=np.ones(int(answer.sum()), dtype=bool),
+        )
+        if comm is not None:
+            ev = _concat_events(ev, self._stranger_answers(askers, item, n_able, comm, hc))
+        return asked, repo_hits, ev
+
+    def _able_members(
+        self, k0: np.ndarray, askers: np.ndarray, item: np.ndarray, level_a: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+        """For each asker, the able community members as a suffix of members sorted by level.
+
+        Returns:
+            (start, count, sorted_members): able members of asker q's item are
+            `sorted_members[item][start[q]:]`, `count[q]` of them (0 for non-member askers).
+        """
+        hc = self.scenario.help
+        members = np.flatnonzero(self.member)
+        start = np.zeros(len(askers), dtype=np.int64)
+        count = np.zeros(len(askers), dtype=np.float64)
+        sorted_members: dict[int, np.ndarray] = {}
+        is_member = self.member[askers]
+        for it in np.unique(item[is_member]):
+            col = k0[members, it]
+            order = np.argsort(col, kind="stable")
+            levels = col[order]
+            sorted_members[int(it)] = members[order]
+            q = np.flatnonzero(is_member & (item == it))
+            # Able = level >= able_threshold and level > the asker's level.
+            first = np.maximum(
+                np.searchsorted(levels, hc.able_threshold, side="left"),
+                np.searchsorted(levels, level_a[q], side="right"),
+            )
+            start[q] = first
+            count[q] = len(members) - first
+        return start, count, sorted_members
+
+    def _stranger_answers(self, askers, item, n_able, comm, hc) -> _Events:
+        """Answers from able community members who have no tie to the asker.
+
+        Each such member answers independently with probability
+        `p_answer(helpfulness, 0, n_able)`; drawn by thinning: candidates at the largest
+        helpfulness, then accepted in proportion to their own.
+        """
+        rng = self.rng
+        start, count, sorted_members = comm
+        h_max = float(self.helpfulness.max()) if self.n_agents else 0.0
+        p_max = learning.p_answer(
+            np.full(len(askers), h_max),
+            np.zeros(len(askers)),
+            n_able,
+            hc.stranger_willingness,
+            hc.bystander_exponent,
+        )
+        k = rng.binomial(count.astype(np.int64), np.clip(p_max, 0.0, 1.0))
+        src, dst, its = [], [], []
+        tie_keys = self.ties.keys()
+        key_order = np.argsort(tie_keys)
+        sorted_keys = tie_keys[key_order]
+        for q in np.flatnonzero(k > 0):
+            pool = sorted_members[int(item[q])]
+            picks = pool[start[q] + rng.choice(int(count[q]), int(k[q]), replace=False)]
+            src.append(picks)
+            dst.append(np.full(len(picks), askers[q]))
+            its.append(np.full(len(picks), item[q]))
+        if not src:
+            return _Events.empty()
+        src, dst, its = np.concatenate(src), np.concatenate(dst), np.concatenate(its)
+        accept = rng.random(len(src)) < self.helpfulness[src] / max(h_max, 1e-300)
+        keys = ties.pair_keys(src, dst, self.n_agents)
+        if len(sorted_keys):
+            where = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+            tied = sorted_keys[where] == keys
+        else:
+            tied = np.zeros(len(keys), dtype=bool)
+        keep = accept & ~tied
+        m = int(keep.sum())
+        return _Events(
+            src=src[keep],
+            dst=dst[keep],
+            item=its[keep],
+            tie=np.full(m, -1, dtype=np.int64),
+            strength=np.zeros(m),
+            both_spend=np.ones(m, dtype=bool),
+        )
+
+    def _fits_budget(self, ev: _Events) -> np.ndarray:
+        """Mask of events whose participants all have room in their time budget."""
+        n_ties = len(self.ties)
+        # A contact is a tie, or a (helper, asker) stranger pair in the community.
+        contact = np.where(
+            ev.tie >= 0, ev.tie, n_ties + ties.pair_keys(ev.src, ev.dst, self.n_agents)
+        )
+        who = np.concatenate([ev.dst, ev.src[ev.both_spend]])
+        idx = np.concatenate([np.arange(len(ev)), np.flatnonzero(ev.both_spend)])
+        key = contact[idx]
+        # The same random order for an agent's equal-strength contacts, whoever they are.
+        tiebreak = self.rng.random(len(ev))[idx]
+        keep = learning.within_budget(
+            who, key, ev.strength[idx], self.scenario.population.time_budget, tiebreak
+        )
+        bad = np.bincount(idx[~keep], minlength=len(ev)) > 0
+        return ~bad
+
+    def _gains(self, k0, push: _Events, answers: _Events, repo_hits, rec: StepRecord):
+        """Every candidate gain of the step, with its channel, and the knowledge used."""
+        sc, rng = self.scenario, self.rng
+        lc = sc.learning
+        n_items = self.n_items
+        thr = sc.ties.strong_threshold
+        targets, gains, channels, used = [], [], [], []
+
+        if len(push):
+            k_src = k0[push.src, push.item].astype(np.float64)
+            k_dst = k0[push.dst, push.item].astype(np.float64)
+            bw = learning.linear_in_strength(push.strength, lc.bandwidth_min, lc.bandwidth_max)
+            g = learning.gain(k_src, k_dst, lc.surface_rate, bw, self.complexity[push.item])
+            g = np.where(self._reinforced(push), g, 0.0)
+            kind = ties.tie_kind(push.strength, thr)
+            rec.exposures = len(push)
+            rec.redundant_exposures = int((k_dst >= k_src).sum())
+            novel = (k_dst == 0) & (g > 0)
+            rec.novel_exposures = np.bincount(kind[novel], minlength=2).astype(np.int64)
+            targets.append(push.dst * n_items + push.item)
+            gains.append(g)
+            channels.append(
+                np.where(kind == TieKind.STRONG, Channel.PUSH_STRONG, Channel.PUSH_WEAK)
+            )
+            used += [push.dst * n_items + push.item, push.src * n_items + push.item]
+
+        if len(answers):
+            chosen = learning.first_per_group(
+                answers.dst, np.zeros(len(answers)), rng.random(len(answers))
+            )
+            a = answers.subset(chosen)
+            rec.answers = len(a)
+            k_h = k0[a.src, a.item].astype(np.float64)
+            k_a = k0[a.dst, a.item].astype(np.float64)
+            bw = learning.linear_in_strength(a.strength, lc.bandwidth_min, lc.bandwidth_max)
+            g = learning.gain(k_h, k_a, lc.deep_rate, bw, self.complexity[a.item])
+            kind = ties.tie_kind(a.strength, thr)
+            ch = np.where(kind == TieKind.STRONG, Channel.ANSWER_STRONG, Channel.ANSWER_WEAK)
+            ch = np.where(a.tie < 0, Channel.ANSWER_COMMUNITY, ch)
+            targets.append(a.dst * n_items + a.item)
+            gains.append(g)
+            channels.append(ch)
+            used += [a.dst * n_items + a.item, answers.src * n_items + answers.item]
+            self._chosen_answers = a
+        else:
+            self._chosen_answers = _Events.empty()
+
+        if repo_hits is not None and len(repo_hits[0]):
+            who, it = repo_hits
+            rec.repository_hits = len(who)
+            g = learning.gain(
+                self.repository[it],
+                k0[who, it].astype(np.float64),
+                lc.deep_rate,
+                sc.community.repository_bandwidth,
+                self.complexity[it],
+            )
+            targets.append(who * n_items + it)
+            gains.append(g)
+            channels.append(np.full(len(who), Channel.REPOSITORY))
+            used.append(who * n_items + it)
+
+        inn = sc.innovation
+        if inn.enabled and inn.p_innovate > 0:
+            who = np.flatnonzero(rng.random(self.n_agents) < inn.p_innovate)
+            if len(who):
+                wanted = self.interest[who][:, self.item_topic]
+                # No topic of interest: anything can be discovered.
+                wanted[~wanted.any(axis=1)] = True
+                it = learning.random_true_column(wanted, rng)
+                g = inn.gain * (1.0 - k0[who, it].astype(np.float64))
+                targets.append(who * n_items + it)
+                gains.append(g)
+                channels.append(np.full(len(who), Channel.INNOVATION))
+                used.append(who * n_items + it)
+
+        if not targets:
+            z = np.zeros(0, dtype=np.int64)
+            return z, np.zeros(0), z, z
+        return (
+            np.concatenate(targets).astype(np.int64),
+            np.concatenate(gains),
+            np.concatenate(channels).astype(np.int64),
+            np.concatenate(used).astype(np.int64),
+        )
+
+    def _reinforced(self, push: _Events) -> np.ndarray:
+        """Whether each exposure's learner has enough tied holders (complex contagion).
+
+        An exposure to an item of a class with `sources_required = m` takes effect only when
+        at least m of the learner's ties are aware of the item at the start of the step
+        (Centola & Macy 2007). Simple items (m = 1) always pass.
+        """
+        m = self.sources_required[push.item]
+        ok = m <= 1
+        if ok.all():
+            return ok
+        complex_items = np.flatnonzero(self.sources_required > 1)
+        aware = (self.knowledge[:, complex_items] > 0).astype(np.int32)
+        counts = self.adjacency() @ aware  # holders among each agent's ties
+        col = np.full(self.n_items, -1, dtype=np.int64)
+        col[complex_items] = np.arange(len(complex_items))
+        need = ~ok
+        have = counts[push.dst[need], col[push.item[need]]]
+        ok = ok.copy()
+        ok[need] = have >= m[need]
+        return ok
+
+    def _store_answers(self, k0: np.ndarray, answers: _Events) -> None:
+        """Answers between members go into the community repository (seed 001 comments)."""
+        a = self._chosen_answers
+        stored = self.member[a.src] & self.member[a.dst]
+        if stored.any():
+            level = k0[a.src[stored], a.item[stored]].astype(np.float64)
+            np.maximum.at(self.repository, a.item[stored], level)
+
+    def _update_ties(self, push: _Events, answers: _Events, rng, rec: StepRecord) -> None:
+        """Decay, strengthen used ties, dissolve weak ones, form new ones (MODEL.md step 3)."""
+        sc, t = self.scenario, self.ties
+        tc, cm = sc.ties, sc.community
+        n = self.n_agents
+        used_ties = np.concatenate([push.tie, answers.tie])
+        used_ties = np.unique(used_ties[used_ties >= 0])
+        used = np.zeros(len(t), dtype=bool)
+        used[used_ties] = True
+        t.strength = ties.strengthen(ties.decay(t.strength, tc.decay), used, tc.strengthen_rate)
+        t.last_used[used] = self.steps
+
+        # Candidates for new ties are drawn on the start-of-step network.
+        cand_a, cand_b, origin = [], [], []
+        a = self._chosen_answers
+        if cm.enabled and len(a):
+            stranger = a.tie < 0
+            cand_a.append(a.dst[stranger])
+            cand_b.append(a.src[stranger])
+            origin.append(np.full(int(stranger.sum()), TieOrigin.HELP))
+        if cm.enabled and cm.p_meet > 0:
+            members = np.flatnonzero(self.member)
+            if len(members) > 1:
+                who = members[rng.random(len(members)) < cm.p_meet]
+                other = members[rng.integers(0, len(members), len(who))]
+                cand_a.append(who)
+                cand_b.append(other)
+                origin.append(np.full(len(who), TieOrigin.COMMUNITY))
+        if tc.p_triadic > 0:
+            who = np.flatnonzero(rng.random(n) < tc.p_triadic)
+            who, far = ties.triadic_candidates(t.indptr, t.nbr, who, rng)
+            cand_a.append(who)
+            cand_b.append(far)
+            origin.append(np.full(len(who), TieOrigin.TRIADIC))
+        if tc.p_chance > 0:
+            who = np.flatnonzero(rng.random(n) < tc.p_chance)
+            cand_a.append(who)
+            cand_b.append(rng.integers(0, n, len(who)))
+            origin.append(np.full(len(who), TieOrigin.CHANCE))
+
+        gone = ties.dissolving(t.strength, t.origin, tc.floor, tc.floor_initial)
+        rec.ties_dissolved = int(gone.sum())
+        if rec.ties_dissolved:
+            t.remove(gone)
+        if cand_a:
+            ca, cb = np.concatenate(cand_a), np.concatenate(cand_b)
+            org = np.concatenate(origin)
+            u, v, idx = ties.new_pairs(ca, cb, np.sort(t.keys()), n)
+            rec.ties_formed = len(u)
+            if len(u):
+                t.add(u, v, tc.new_strength, org[idx], self.steps)
+        if rec.ties_dissolved or rec.ties_formed:
+            t.reindex()
+            self._adjacency = None
+
+
+def _concat_events(a: _Events, b: _Events) -> _Events:
+    return _Events(
+        np.concatenate([a.src, b.src]).astype(np.int64),
+        np.concatenate([a.dst, b.dst]).astype(np.int64),
+        np.concatenate([a.item, b.item]).astype(np.int64),
+        np.concatenate([a.tie, b.tie]).astype(np.int64),
+        np.concatenate([a.strength, b.strength]).astype(np.float64),
+        np.concatenate([a.both_spend, b.both_spend]).astype(bool),
+    )

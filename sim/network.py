@@ -1,0 +1,673 @@
+"""Builds the starting tie network and its initial tie strengths for each generator.
+
+Every generator returns a `StartNetwork`: one row per undirected tie ``(u, v)`` with
+``u < v``, no self-loops, no repeated ties, sorted by ``(u, v)``, plus a group id per agent.
+All randomness comes from the ``rng`` passed in, so the same generator state gives the same
+network. The generators for large populations (ring lattice, Watts-Strogatz, Erdos-Renyi,
+clustered, random regular) are array code with no loop over agents.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from sim.config import Generator, NetworkConfig
+
+__all__ = ["EdgeListError", "StartNetwork", "build_network", "read_edge_list"]
+
+# Rounds of vectorised re-drawing before the few leftover conflicts are settled one by one;
+# in sparse graphs a round leaves a share of about degree / n_agents of the draws in conflict.
+_MAX_REDRAW_ROUNDS = 20
+# Repair rounds of the random-regular configuration model before giving up.
+_MAX_REPAIR_ROUNDS = 1000
+
+
+class EdgeListError(ValueError):
+    """An edge-list file is missing or invalid; the message says what and where."""
+
+
+@dataclass(frozen=True, eq=False)
+class StartNetwork:
+    """The starting tie network: one entry per undirected tie, plus a group per agent.
+
+    Attributes:
+        u: lower endpoint of each tie (agent index), int64.
+        v: higher endpoint of each tie (agent index, ``u < v``), int64.
+        strength: initial strength of each tie, float64 in (0, 1].
+        group: group id of each agent (``len == n_agents``), int64; the block of the
+            ``clustered`` generator, 0 for every agent under the other generators.
+
+    Ties are unique, have no self-loops and are sorted by ``(u, v)``.
+    """
+
+    u: np.ndarray
+    v: np.ndarray
+    strength: np.ndarray
+    group: np.ndarray
+
+    @property
+    def n_agents(self) -> int:
+        """Number of agents (nodes), including agents without ties."""
+        return int(self.group.shape[0])
+
+    @property
+    def n_ties(self) -> int:
+        """Number of undirected ties."""
+        return int(self.u.shape[0])
+
+    def degrees(self) -> np.ndarray:
+        """Number of ties of each agent, an int64 array of length `n_agents`."""
+        ends = np.concatenate([self.u, self.v])
+        return np.bincount(ends, minlength=self.n_agents).astype(np.int64)
+
+
+def build_network(cfg: NetworkConfig, n_agents: int, rng: np.random.Generator) -> StartNetwork:
+    """Build the starting network of a run from its network section.
+
+    Args:
+        cfg: the validated ``network`` section of the scenario.
+        n_agents: number of agents (nodes), at least 1.
+        rng: the run's random generator; the only source of randomness, so the same
+            generator state gives an identical network.
+
+    Returns:
+        The ties (sorted, ``u < v``), their initial strengths and each agent's group.
+
+    Raises:
+        ValueError: if the parameters cannot give a network of `n_agents` agents (the
+            scenario schema reports these before a run starts).
+        EdgeListError: if the ``edge_list`` file is missing or invalid.
+        RuntimeError: if no simple random regular graph was found (not seen in practice).
+    """
+    n = int(n_agents)
+    if n < 1:
+        raise ValueError(f"n_agents must be at least 1 (got {n})")
+    gen = Generator(cfg.generator)
+    group = np.zeros(n, dtype=np.int64)
+    if gen == Generator.CLUSTERED:
+        return _clustered(cfg, n, rng)
+    if gen == Generator.EDGE_LIST:
+        u, v, strength = read_edge_list(cfg.path, n)
+        if strength is None:
+            strength = np.full(u.shape[0], cfg.strength)
+        return StartNetwork(u=u, v=v, strength=strength, group=group)
+    u, v = _GENERATORS[gen](cfg, n, rng)
+    u, v = _sorted_ties(u, v, n)
+    return StartNetwork(u=u, v=v, strength=np.full(u.shape[0], float(cfg.strength)), group=group)
+
+
+# ---------------------------------------------------------------------------------------------
+# Generators. Each takes (cfg, n, rng) and returns endpoint arrays of unique simple ties in
+# any order and orientation; `build_network` sorts them.
+
+_Ties = tuple[np.ndarray, np.ndarray]
+
+
+def _empty(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> _Ties:
+    return _no_ties()
+
+
+def _complete(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> _Ties:
+    u, v = np.triu_indices(n, k=1)
+    return u.astype(np.int64), v.astype(np.int64)
+
+
+def _ring_lattice(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> _Ties:
+    """Each agent tied to its ``degree / 2`` nearest neighbours on either side of a ring."""
+    _check_lattice_degree(cfg.degree, n)
+    return _lattice(n, cfg.degree // 2)
+
+
+def _watts_strogatz(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> _Ties:
+    """Ring lattice with each tie rewired at one end with probability ``p_rewire``.
+
+    Follows Watts & Strogatz (1998) as ``networkx.watts_strogatz_graph`` does: lattice tie
+    ``(i, i + j)`` is rewired with probability ``p_rewire`` to ``(i, w)``, with ``w`` uniform
+    among the agents that would make neither a self-loop nor a repeated tie; an agent tied to
+    every other keeps its tie. The number of ties is preserved and agent ``i`` keeps the
+    ``degree / 2`` ties it rewires from. networkx rewires one tie at a time; here all draws are
+    made at once and conflicts re-drawn, and a rewired tie never lands on a lattice position
+    (networkx allows positions vacated by earlier rewiring, a difference of order
+    ``degree / n_agents`` per tie).
+
+    References:
+        Watts, D. J. & Strogatz, S. H. (1998). Collective dynamics of 'small-world'
+        networks. Nature 393, 440-442.
+    """
+    _check_lattice_degree(cfg.degree, n)
+    h = cfg.degree // 2
+    u, v = _lattice(n, h)
+    if h == 0 or cfg.p_rewire == 0:
+        return u, v
+    rewired = np.flatnonzero(rng.random(u.shape[0]) < cfg.p_rewire)
+    v = v.copy()
+    v[rewired] = _rewire_targets(u[rewired], v[rewired], n, h, rng)
+    return u, v
+
+
+def _erdos_renyi(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> _Ties:
+    """G(n, p) with ``p = degree / (n - 1)``, so the expected degree is ``degree``.
+
+    The number of ties is drawn as Binomial(n (n - 1) / 2, p) and that many distinct pairs are
+    drawn uniformly, which is the same distribution as testing every pair (Erdos & Renyi 1959;
+    Gilbert 1959) but costs time in the number of ties, not pairs.
+
+    References:
+        Erdos, P. & Renyi, A. (1959). On random graphs I. Publicationes Mathematicae 6,
+        290-297. Gilbert, E. N. (1959). Random graphs. Ann. Math. Statist. 30, 1141-1144.
+    """
+    if n < 2 or cfg.degree == 0:
+        return _no_ties()
+    if cfg.degree > n - 1:
+        raise ValueError(f"erdos_renyi: degree must be at most n_agents - 1 ({n - 1})")
+    p = cfg.degree / (n - 1)
+    pairs = _bernoulli_subset(n * (n - 1) // 2, p, rng)
+    return _decode_pairs(pairs, np.int64(n))
+
+
+def _random_regular(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> _Ties:
+    """Every agent has exactly ``degree`` ties; see `_regular_ties`."""
+    d = cfg.degree
+    if d >= n:
+        raise ValueError(f"random_regular: degree must be less than n_agents ({n})")
+    if (n * d) % 2:
+        raise ValueError("random_regular: degree * n_agents must be even")
+    return _regular_ties(n, d, rng)
+
+
+def _barabasi_albert(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> _Ties:
+    """Preferential attachment with ``m = degree // 2`` ties per new agent.
+
+    Uses ``networkx.barabasi_albert_graph`` (a star on ``m + 1`` agents, then each new agent
+    ties to ``m`` distinct existing agents chosen with probability proportional to degree),
+    seeded from `rng`; it has exactly ``m * (n - m)`` ties.
+
+    References:
+        Barabasi, A.-L. & Albert, R. (1999). Emergence of scaling in random networks.
+        Science 286, 509-512.
+    """
+    m = cfg.degree // 2
+    if not 1 <= m < n:
+        raise ValueError(f"barabasi_albert: needs 1 <= degree // 2 < n_agents (got m = {m})")
+    graph = nx.barabasi_albert_graph(n, m, seed=int(rng.integers(2**31)))
+    flat = np.fromiter(
+        itertools.chain.from_iterable(graph.edges()),
+        dtype=np.int64,
+        count=2 * graph.number_of_edges(),
+    )
+    return flat[0::2], flat[1::2]
+
+
+def _clustered(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> StartNetwork:
+    """Dense groups of strong ties joined by random weak bridges (Granovetter 1973).
+
+    Agents are split into ``n_groups`` contiguous blocks of equal size, the remainder going
+    one each to the first blocks. Two members of a block are tied with probability
+    ``p_within`` (a stochastic block model, Holland, Laskey & Leinhardt 1983, with no ties
+    between blocks). Then ``round(bridges_per_agent * n / 2)`` distinct ties between agents of
+    different blocks are drawn uniformly (as if both ends were drawn uniformly and same-block
+    or repeated pairs were drawn again), so an agent has ``bridges_per_agent`` bridges on
+    average.
+
+    References:
+        Granovetter, M. S. (1973). The strength of weak ties. American Journal of Sociology
+        78, 1360-1380. Holland, P. W., Laskey, K. B. & Leinhardt, S. (1983). Stochastic
+        blockmodels: first steps. Social Networks 5, 109-137.
+    """
+    n_groups = cfg.n_groups
+    if n_groups > n:
+        raise ValueError(f"clustered: n_groups must be at most n_agents ({n})")
+    sizes = np.full(n_groups, n // n_groups, dtype=np.int64)
+    sizes[: n % n_groups] += 1
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    group = np.repeat(np.arange(n_groups, dtype=np.int64), sizes)
+
+    # Within-block pairs are numbered block by block, each block's in (a, b) order.
+    block_pairs = sizes * (sizes - 1) // 2
+    first_pair = np.concatenate([[0], np.cumsum(block_pairs)])
+    picked = _bernoulli_subset(int(first_pair[-1]), cfg.p_within, rng)
+    block = np.searchsorted(first_pair, picked, side="right") - 1
+    a, b = _decode_pairs(picked - first_pair[block], sizes[block])
+    within_u, within_v = starts[block] + a, starts[block] + b
+
+    # Cross-block pairs (u, v > u) are numbered agent by agent: agent u in block g pairs with
+    # every agent from the end of g on, so a uniform draw of pair numbers is a uniform draw of
+    # distinct cross-block pairs with no rejection step.
+    n_bridges = int(round(cfg.bridges_per_agent * n / 2))
+    partners = n - ends[group]
+    first_bridge = np.concatenate([[0], np.cumsum(partners)])
+    n_cross = int(first_bridge[-1])
+    if n_bridges > n_cross:
+        raise ValueError(
+            f"clustered: {n_bridges} bridges requested but only {n_cross} pairs of agents "
+            "in different groups exist; lower bridges_per_agent"
+        )
+    picked = np.sort(rng.choice(n_cross, size=n_bridges, replace=False, shuffle=False))
+    bridge_u = np.searchsorted(first_bridge, picked, side="right") - 1
+    bridge_v = ends[group[bridge_u]] + (picked - first_bridge[bridge_u])
+
+    u = np.concatenate([within_u, bridge_u]).astype(np.int64)
+    v = np.concatenate([within_v, bridge_v]).astype(np.int64)
+    strength = np.concatenate(
+        [np.full(within_u.shape[0], float(cfg.strength)), np.full(n_bridges, cfg.bridge_strength)]
+    )
+    order = np.argsort(u * np.int64(n) + v, kind="stable")
+    return StartNetwork(u=u[order], v=v[order], strength=strength[order], group=group)
+
+
+_GENERATORS: dict[Generator, Callable[[NetworkConfig, int, np.random.Generator], _Ties]] = {
+    Generator.RING_LATTICE: _ring_lattice,
+    Generator.WATTS_STROGATZ: _watts_strogatz,
+    Generator.ERDOS_RENYI: _erdos_renyi,
+    Generator.RANDOM_REGULAR: _random_regular,
+    Generator.BARABASI_ALBERT: _barabasi_albert,
+    Generator.COMPLETE: _complete,
+    Generator.EMPTY: _empty,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _no_ties() -> _Ties:
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+
+
+def _check_lattice_degree(degree: int, n: int) -> None:
+    if degree % 2 or degree >= n:
+        raise ValueError(f"degree must be even and less than n_agents ({n}) (got {degree})")
+
+
+def _lattice(n: int, h: int) -> _Ties:
+    """Ties ``(i, (i + j) mod n)`` for ``j = 1..h``, in networkx order (j outer, i inner)."""
+    u = np.tile(np.arange(n, dtype=np.int64), h)
+    v = (u + np.repeat(np.arange(1, h + 1, dtype=np.int64), n)) % n
+    return u, v
+
+
+def _sorted_ties(u: np.ndarray, v: np.ndarray, n: int) -> _Ties:
+    """Orient ties as ``u < v`` and sort them by ``(u, v)``."""
+    lo = np.minimum(u, v).astype(np.int64)
+    hi = np.maximum(u, v).astype(np.int64)
+    key = lo * np.int64(n) + hi
+    # Some generators (complete, erdos_renyi) already give sorted ties; skip the sort.
+    if np.all(key[1:] > key[:-1]):
+        return lo, hi
+    key.sort()
+    return key // n, key % n
+
+
+def _bernoulli_subset(n_pairs: int, p: float, rng: np.random.Generator) -> np.ndarray:
+    """Sorted numbers in ``[0, n_pairs)``, each present independently with probability `p`.
+
+    Drawing the count from a binomial and then that many distinct numbers uniformly has the
+    same distribution as one coin per number, in time proportional to the count.
+    """
+    if n_pairs == 0 or p == 0:
+        return np.zeros(0, dtype=np.int64)
+    if p == 1:
+        return np.arange(n_pairs, dtype=np.int64)
+    count = int(rng.binomial(n_pairs, p))
+    return np.sort(rng.choice(n_pairs, size=count, replace=False, shuffle=False))
+
+
+def _decode_pairs(k: np.ndarray, size: np.ndarray | np.int64) -> _Ties:
+    """Invert the row-major numbering of pairs ``a < b`` among `size` nodes.
+
+    Pair ``(a, b)`` has number ``a * (2 * size - a - 1) / 2 + (b - a - 1)``, so numbers in
+    increasing order give pairs sorted by ``(a, b)``. The square root gives ``a`` up to
+    rounding; the two correction passes make it exact. Every number must be in
+    ``[0, size * (size - 1) / 2)``.
+    """
+    k = np.asarray(k, dtype=np.int64)
+    s = np.broadcast_to(np.asarray(size, dtype=np.int64), k.shape)
+    if k.size == 0:
+        return k.copy(), k.copy()
+    c = 2.0 * s - 1.0
+    a = np.floor((c - np.sqrt(np.maximum(c * c - 8.0 * k, 0.0))) / 2.0).astype(np.int64)
+    a = np.clip(a, 0, np.maximum(s - 2, 0))
+
+    def row_start(x: np.ndarray) -> np.ndarray:
+        return x * (2 * s - x - 1) // 2
+
+    while True:
+        too_low = row_start(a + 1) <= k
+        if not too_low.any():
+            break
+        a += too_low
+    while True:
+        too_high = row_start(a) > k
+        if not too_high.any():
+            break
+        a -= too_high
+    b = k - row_start(a) + a + 1
+    return a, b
+
+
+def _rewire_targets(
+    u: np.ndarray, v: np.ndarray, n: int, h: int, rng: np.random.Generator
+) -> np.ndarray:
+    """New far ends for the rewired lattice ties ``(u, v)`` of a Watts-Strogatz graph.
+
+    A draw ``w`` is refused if ``(u, w)`` is a self-loop, a lattice position (which covers
+    every kept tie and ``w == v``) or a tie already drawn; refused ties are drawn again.
+    """
+    n64 = np.int64(n)
+    new = v.copy()
+    taken = np.zeros(0, dtype=np.int64)
+    pending = np.arange(u.shape[0])
+    for _ in range(_MAX_REDRAW_ROUNDS):
+        if pending.size == 0:
+            return new
+        w = rng.integers(0, n, size=pending.size)
+        uu = u[pending]
+        lo, hi = np.minimum(uu, w), np.maximum(uu, w)
+        gap = hi - lo
+        ok = (gap != 0) & (np.minimum(gap, n - gap) > h)
+        key = lo * n64 + hi
+        ok &= ~_in_sorted(key, taken)
+        # Of several draws landing on the same new tie, the first (in networkx order) wins.
+        ok_at = np.flatnonzero(ok)
+        fresh, first = np.unique(key[ok_at], return_index=True)
+        accepted = np.zeros(pending.size, dtype=bool)
+        accepted[ok_at[first]] = True
+        new[pending[accepted]] = w[accepted]
+        taken = np.sort(np.concatenate([taken, fresh]))
+        pending = pending[~accepted]
+
+    # Left only in dense graphs, where few or no ends are free: settle these one at a time.
+    taken_set = set(taken.tolist())
+    for t in pending.tolist():
+        x = int(u[t])
+        blocked = np.zeros(n, dtype=bool)
+        blocked[(x + np.arange(-h, h + 1)) % n] = True
+        for key in taken_set:
+            lo, hi = divmod(key, n)
+            if lo == x:
+                blocked[hi] = True
+            elif hi == x:
+                blocked[lo] = True
+        free = np.flatnonzero(~blocked)
+        if free.size:
+            w = int(free[rng.integers(free.size)])
+            new[t] = w
+            taken_set.add(min(x, w) * n + max(x, w))
+        # else: the agent is tied to everyone else and keeps its lattice tie, as in networkx.
+    return new
+
+
+def _in_sorted(values: np.ndarray, sorted_array: np.ndarray) -> np.ndarray:
+    """Boolean mask: which `values` occur in the sorted array `sorted_array`."""
+    if sorted_array.size == 0:
+        return np.zeros(values.shape, dtype=bool)
+    pos = np.searchsorted(sorted_array, values)
+    pos = np.minimum(pos, sorted_array.size - 1)
+    return sorted_array[pos] == values
+
+
+def _regular_ties(n: int, d: int, rng: np.random.Generator) -> _Ties:
+    """A random simple d-regular graph: configuration model with repair.
+
+    The configuration model (Bollobas 1980) pairs ``n * d`` stubs at random; the pairing is
+    simple with probability about ``exp(-(d**2 - 1) / 4)``, too small to retry until success,
+    so instead the few self-loops and repeated ties are re-paired together with as many random
+    good ties, until none is left. The result is approximately uniform over d-regular graphs,
+    like ``networkx.random_regular_graph`` (Steger & Wormald 1999). For ``d > (n - 1) / 2`` the
+    complement of an ``(n - 1 - d)``-regular graph is returned, since dense pairings rarely
+    become simple.
+
+    References:
+        Bollobas, B. (1980). A probabilistic proof of an asymptotic formula for the number of
+        labelled regular graphs. European Journal of Combinatorics 1, 311-316.
+    """
+    if d == 0:
+        return _no_ties()
+    if 2 * d > n - 1:
+        u, v = _regular_ties(n, n - 1 - d, rng) if d < n - 1 else _no_ties()
+        all_u, all_v = np.triu_indices(n, k=1)
+        all_key = all_u.astype(np.int64) * n + all_v
+        drop = np.sort(np.minimum(u, v) * np.int64(n) + np.maximum(u, v))
+        keep = ~_in_sorted(all_key, drop)
+        return all_u[keep].astype(np.int64), all_v[keep].astype(np.int64)
+
+    stubs = rng.permutation(np.repeat(np.arange(n, dtype=np.int64), d))
+    a, b = stubs[0::2].copy(), stubs[1::2].copy()
+    n64 = np.int64(n)
+    for _ in range(_MAX_REPAIR_ROUNDS):
+        key = np.minimum(a, b) * n64 + np.maximum(a, b)
+        bad = a == b
+        order = np.argsort(key, kind="stable")
+        repeat = np.zeros(key.size, dtype=bool)
+        repeat[1:] = key[order][1:] == key[order][:-1]
+        bad[order[repeat]] = True
+        if not bad.any():
+            return a, b
+        bad_at = np.flatnonzero(bad)
+        good_at = np.flatnonzero(~bad)
+        # Re-pairing only the bad ties can cycle (e.g. all their stubs on one agent); mixing
+        # in random good ties lets every re-pairing be reached.
+        n_mix = min(good_at.size, 2 * bad_at.size + 2)
+        redo = np.concatenate([bad_at, rng.choice(good_at, size=n_mix, replace=False)])
+        pool = rng.permutation(np.concatenate([a[redo], b[redo]]))
+        a[redo], b[redo] = pool[: redo.size], pool[redo.size :]
+    raise RuntimeError(
+        f"random_regular: no simple {d}-regular graph on {n} agents found after "
+        f"{_MAX_REPAIR_ROUNDS} repair rounds"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Edge lists
+
+
+def read_edge_list(
+    path: str | os.PathLike[str] | None, n_agents: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Read a real tie network from a CSV or GraphML file.
+
+    CSV files need a header naming the columns ``source`` and ``target`` and may have a
+    ``strength`` column; other columns are ignored. Files ending in ``.graphml`` or ``.xml``
+    are read as GraphML, with an optional ``strength`` (else ``weight``) edge attribute.
+    Direction is ignored. If every node label is an integer in ``0..n_agents - 1`` the labels
+    are the agent indices; otherwise the distinct labels, sorted (as numbers if all are
+    integers), become agents ``0..k - 1``. Agents not in the file have no ties.
+
+    Args:
+        path: the file.
+        n_agents: number of agents; the file may name at most this many nodes.
+
+    Returns:
+        ``(u, v, strength)``: tie endpoints as agent indices with ``u < v``, sorted by
+        ``(u, v)``, and the strength of each tie, or None if the file gives no strengths.
+
+    Raises:
+        EdgeListError: if the file is missing or unreadable, a line or edge is malformed, a
+            tie is a self-loop or repeated (in either direction), a strength is outside
+            (0, 1], or the file names more than `n_agents` nodes.
+    """
+    if path is None:
+        raise EdgeListError("no edge-list file given")
+    p = Path(path)
+    if not p.exists():
+        raise EdgeListError(f"file not found: {p}")
+    if not p.is_file():
+        raise EdgeListError(f"not a file: {p}")
+    if p.suffix.lower() in (".graphml", ".xml"):
+        rows = _parse_graphml(p)
+    else:
+        rows = _parse_csv(p)
+    return _index_ties(rows, int(n_agents))
+
+
+@dataclass
+class _Rows:
+    """Parsed edge-list rows before node labels become agent indices."""
+
+    source: list[str]
+    target: list[str]
+    strength: list[float] | None
+    where: list[str]  # "line 7" or "edge 'a'-'b'", for messages
+    nodes: list[str]  # labels of nodes beyond the ties' ends (GraphML isolates)
+
+
+def _parse_csv(path: Path) -> _Rows:
+    source: list[str] = []
+    target: list[str] = []
+    strength: list[float] = []
+    where: list[str] = []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            header: list[str] | None = None
+            for row in reader:
+                cells = [c.strip() for c in row]
+                if not any(cells):
+                    continue
+                line = f"line {reader.line_num}"
+                if header is None:
+                    header = [c.lower() for c in cells]
+                    if "source" not in header or "target" not in header:
+                        raise EdgeListError(
+                            f"{line}: the header must name the columns source and target "
+                            f"(got {','.join(cells)})"
+                        )
+                    i_s, i_t = header.index("source"), header.index("target")
+                    i_w = header.index("strength") if "strength" in header else None
+                    needed = max(i_s, i_t, -1 if i_w is None else i_w) + 1
+                    continue
+                if len(cells) < needed:
+                    raise EdgeListError(f"{line}: expected {needed} columns (got {len(cells)})")
+                if not cells[i_s] or not cells[i_t]:
+                    raise EdgeListError(f"{line}: empty source or target")
+                source.append(cells[i_s])
+                target.append(cells[i_t])
+                where.append(line)
+                if i_w is not None:
+                    strength.append(_parse_strength(cells[i_w], line))
+    except UnicodeDecodeError:
+        raise EdgeListError(f"cannot read {path}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise EdgeListError(f"cannot parse CSV: {exc}") from None
+    except OSError as exc:
+        raise EdgeListError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if header is None:
+        raise EdgeListError("the file is empty: expected a header with columns source,target")
+    return _Rows(
+        source=source,
+        target=target,
+        strength=strength if i_w is not None else None,
+        where=where,
+        nodes=[],
+    )
+
+
+def _parse_graphml(path: Path) -> _Rows:
+    try:
+        graph = nx.read_graphml(path)
+    # networkx reports malformed GraphML with many exception types (XML parse errors,
+    # NetworkXError, KeyError, ValueError, ...); every one means the file is unusable.
+    except Exception as exc:
+        raise EdgeListError(f"cannot parse GraphML: {exc}") from None
+    edges = list(graph.edges(data=True))
+    attr = None
+    for name in ("strength", "weight"):
+        if any(name in data for _, _, data in edges):
+            attr = name
+            break
+    source, target, strength, where = [], [], [], []
+    for s, t, data in edges:
+        label = f"edge {str(s)!r}-{str(t)!r}"
+        source.append(str(s))
+        target.append(str(t))
+        where.append(label)
+        if attr is not None:
+            if attr not in data:
+                raise EdgeListError(f"{label}: missing {attr}")
+            strength.append(_parse_strength(data[attr], label))
+    return _Rows(
+        source=source,
+        target=target,
+        strength=strength if attr is not None else None,
+        where=where,
+        nodes=[str(x) for x in graph.nodes],
+    )
+
+
+def _parse_strength(value: object, where: str) -> float:
+    if isinstance(value, str) and not value.strip():
+        raise EdgeListError(f"{where}: missing strength")
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise EdgeListError(f"{where}: strength must be a number (got {value!r})") from None
+    # Written so that NaN fails too.
+    if not 0.0 < x <= 1.0:
+        raise EdgeListError(f"{where}: strength must be in (0, 1] (got {value})")
+    return x
+
+
+def _index_ties(rows: _Rows, n_agents: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Map labels to agent indices, check ties, and return them sorted with ``u < v``."""
+    m = len(rows.source)
+    labels = np.array(rows.nodes + rows.source + rows.target, dtype=str)
+    distinct, inverse = np.unique(labels, return_inverse=True)
+    numbers = _as_integers(distinct)
+    if numbers is not None:
+        # Integer labels are compared as numbers, so "07" and "7" are the same node.
+        distinct, inverse = np.unique(numbers[inverse], return_inverse=True)
+    n_nodes = distinct.size
+    if n_nodes > n_agents:
+        raise EdgeListError(f"the file has {n_nodes} nodes but n_agents is {n_agents}")
+    if numbers is not None and n_nodes and distinct[0] >= 0 and distinct[-1] < n_agents:
+        index = distinct.astype(np.int64)
+    else:
+        index = np.arange(n_nodes, dtype=np.int64)
+    offset = len(rows.nodes)
+    src = index[inverse[offset : offset + m]]
+    tgt = index[inverse[offset + m :]]
+
+    loops = np.flatnonzero(src == tgt)
+    if loops.size:
+        i = int(loops[0])
+        raise EdgeListError(f"{rows.where[i]}: self-loop ({rows.source[i]})")
+
+    u, v = np.minimum(src, tgt), np.maximum(src, tgt)
+    key = u * np.int64(n_agents) + v
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    repeat = np.flatnonzero(sorted_key[1:] == sorted_key[:-1])
+    if repeat.size:
+        # Report the repeat that comes first in the file, and where the tie first appeared
+        # (the stable sort puts the first appearance first among equal keys).
+        i = int(order[repeat + 1].min())
+        first = int(order[np.searchsorted(sorted_key, key[i])])
+        seen = rows.where[first]
+        also = "twice" if seen == rows.where[i] else f"first at {seen}"
+        raise EdgeListError(
+            f"{rows.where[i]}: repeated tie {rows.source[i]}-{rows.target[i]} ({also})"
+        )
+    strength = None
+    if rows.strength is not None:
+        strength = np.asarray(rows.strength, dtype=np.float64)[order]
+    return u[order], v[order], strength
+
+
+def _as_integers(labels: np.ndarray) -> np.ndarray | None:
+    """The labels as int64 if every one is an integer numeral, else None."""
+    out = np.empty(labels.size, dtype=np.int64)
+    for i, label in enumerate(labels.tolist()):
+        body = label[1:] if label[:1] in ("+", "-") else label
+        if not (body.isascii() and body.isdigit()) or len(body) > 18:
+            return None
+        out[i] = int(label)
+    return out

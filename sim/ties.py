@@ -1,0 +1,261 @@
+"""The tie table and the tie rules: strengthen, decay, dissolve, form (Granovetter 1973).
+
+Ties are undirected and stored once, as parallel arrays (`u < v`). A CSR index over both
+directions answers "who are my neighbours" without Python loops. Nothing here imports Mesa.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+
+class TieKind(IntEnum):
+    """Whether a tie is weak or strong (Granovetter 1973)."""
+
+    WEAK = 0
+    STRONG = 1
+
+
+class TieOrigin(IntEnum):
+    """How a tie came to exist."""
+
+    INITIAL = 0  # in the starting network (pre-existing, e.g. a Facebook friend)
+    TRIADIC = 1  # a friend of a friend (triadic closure)
+    COMMUNITY = 2  # members who met in the community space
+    CHANCE = 3  # a random encounter
+    HELP = 4  # an answer between strangers in the community
+
+
+@dataclass
+class TieTable:
+    """All ties of a run, with a neighbour index rebuilt whenever ties change.
+
+    Attributes:
+        n_agents: number of learners; endpoints are in 0..n_agents-1.
+        u, v: endpoints, `u < v`, one row per undirected tie.
+        strength: in (0, 1].
+        origin: a `TieOrigin` code per tie.
+        last_used: the step the tie last carried an interaction (-1 = never).
+        indptr, nbr, tie_of: CSR index over both directions: the neighbours of agent a are
+            `nbr[indptr[a]:indptr[a+1]]`, reached over ties `tie_of[...]`.
+    """
+
+    n_agents: int
+    u: np.ndarray
+    v: np.ndarray
+    strength: np.ndarray
+    origin: np.ndarray
+    last_used: np.ndarray
+    indptr: np.ndarray = field(init=False)
+    nbr: np.ndarray = field(init=False)
+    tie_of: np.ndarray = field(init=False)
+    src: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reindex()
+
+    @classmethod
+    def from_edges(
+        cls, n_agents: int, u: np.ndarray, v: np.ndarray, strength: np.ndarray
+    ) -> TieTable:
+        """Build a table of pre-existing ties from canonical (u < v) endpoint arrays."""
+        m = len(u)
+        return cls(
+            n_agents=n_agents,
+            u=np.asarray(u, dtype=np.int64),
+            v=np.asarray(v, dtype=np.int64),
+            strength=np.asarray(strength, dtype=np.float64).copy(),
+            origin=np.full(m, TieOrigin.INITIAL, dtype=np.int8),
+            last_used=np.full(m, -1, dtype=np.int32),
+        )
+
+    def __len__(self) -> int:
+        return len(self.u)
+
+    def reindex(self) -> None:
+        """Rebuild the CSR neighbour index from the endpoint arrays."""
+        self.indptr, self.nbr, self.tie_of, self.src = build_index(self.u, self.v, self.n_agents)
+
+    @property
+    def degree(self) -> np.ndarray:
+        """Number of ties per agent."""
+        return np.diff(self.indptr)
+
+    def keys(self) -> np.ndarray:
+        """A unique int64 key per tie (see `pair_keys`), in table order."""
+        return pair_keys(self.u, self.v, self.n_agents)
+
+    def kind(self, strong_threshold: float) -> np.ndarray:
+        """`TieKind` code per tie."""
+        return tie_kind(self.strength, strong_threshold)
+
+    def remove(self, mask: np.ndarray) -> None:
+        """Drop the ties where `mask` is True (the index is not rebuilt)."""
+        keep = ~mask
+        self.u, self.v = self.u[keep], self.v[keep]
+        self.strength, self.origin = self.strength[keep], self.origin[keep]
+        self.last_used = self.last_used[keep]
+
+    def add(self, u: np.ndarray, v: np.ndarray, strength: float, origin: np.ndarray, step: int):
+        """Append new canonical ties (the index is not rebuilt)."""
+        self.u = np.concatenate([self.u, u])
+        self.v = np.concatenate([self.v, v])
+        self.strength = np.concatenate([self.strength, np.full(len(u), strength)])
+        self.origin = np.concatenate([self.origin, origin.astype(np.int8)])
+        self.last_used = np.concatenate([self.last_used, np.full(len(u), step, dtype=np.int32)])
+
+
+def build_index(
+    u: np.ndarray, v: np.ndarray, n_agents: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """CSR index of an undirected tie list, over both directions.
+
+    Args:
+        u: first endpoint of each tie.
+        v: second endpoint of each tie.
+        n_agents: number of agents.
+
+    Returns:
+        indptr (n_agents + 1), nbr (2 * ties), tie_of (2 * ties) and src (2 * ties): entry p is
+        the directed edge src[p] -> nbr[p] over tie tie_of[p]; entries are grouped by src in
+        increasing order, and within a source by neighbour.
+    """
+    m = len(u)
+    src = np.concatenate([u, v]).astype(np.int64)
+    dst = np.concatenate([v, u]).astype(np.int64)
+    tie = np.concatenate([np.arange(m), np.arange(m)]).astype(np.int64)
+    order = np.lexsort((dst, src))
+    src, dst, tie = src[order], dst[order], tie[order]
+    counts = np.bincount(src, minlength=n_agents)
+    indptr = np.zeros(n_agents + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return indptr, dst, tie, src
+
+
+def expand_rows(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in a CSR array of every entry of the given rows.
+
+    Args:
+        indptr: CSR row pointer.
+        rows: row ids (may repeat).
+
+    Returns:
+        (owner, pos): for each entry, the index into `rows` it came from and its position in
+        the CSR data arrays.
+    """
+    starts = indptr[rows]
+    counts = indptr[rows + 1] - starts
+    total = int(counts.sum())
+    owner = np.repeat(np.arange(len(rows)), counts)
+    first = np.cumsum(counts) - counts
+    pos = np.arange(total) - np.repeat(first, counts) + np.repeat(starts, counts)
+    return owner, pos
+
+
+def pair_keys(a: np.ndarray, b: np.ndarray, n_agents: int) -> np.ndarray:
+    """A unique int64 key for each unordered pair {a, b}."""
+    lo = np.minimum(a, b).astype(np.int64)
+    hi = np.maximum(a, b).astype(np.int64)
+    return lo * np.int64(n_agents) + hi
+
+
+def tie_kind(strength: np.ndarray, strong_threshold: float) -> np.ndarray:
+    """`TieKind` per tie: strong at or above `strong_threshold`, weak below."""
+    return (np.asarray(strength) >= strong_threshold).astype(np.int8)
+
+
+def decay(strength: np.ndarray, rate: float) -> np.ndarray:
+    """Shrink every strength by the share `rate`.
+
+    Args:
+        strength: tie strengths in (0, 1].
+        rate: share lost per step, in [0, 1].
+    """
+    return strength * (1.0 - rate)
+
+
+def strengthen(strength: np.ndarray, used: np.ndarray, rate: float) -> np.ndarray:
+    """Move the strength of every used tie a fraction `rate` of the way to 1.
+
+    Args:
+        strength: tie strengths in (0, 1].
+        used: boolean mask of ties used this step.
+        rate: share of the remaining gap closed per use, in [0, 1].
+    """
+    return np.where(used, strength + rate * (1.0 - strength), strength)
+
+
+def dissolving(
+    strength: np.ndarray, origin: np.ndarray, floor: float, floor_initial: float
+) -> np.ndarray:
+    """Mask of ties whose strength fell below their floor (pre-existing ties have their own).
+
+    Args:
+        strength: tie strengths.
+        origin: `TieOrigin` code per tie.
+        floor: floor of ties formed during the run.
+        floor_initial: floor of pre-existing ties.
+    """
+    limit = np.where(origin == TieOrigin.INITIAL, floor_initial, floor)
+    return strength < limit
+
+
+def new_pairs(
+    a: np.ndarray, b: np.ndarray, existing_keys: np.ndarray, n_agents: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Canonical, unique candidate pairs that are not self-ties and not tied already.
+
+    Args:
+        a: one endpoint per candidate (any order, may repeat).
+        b: the other endpoint.
+        existing_keys: sorted `pair_keys` of existing ties.
+        n_agents: number of agents.
+
+    Returns:
+        (u, v, index): the surviving pairs with u < v, in order of first appearance, and the
+        index into the candidates of each one's first appearance.
+    """
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    ok = a != b
+    keys = pair_keys(a, b, n_agents)
+    if len(existing_keys):
+        pos = np.searchsorted(existing_keys, keys)
+        pos = np.minimum(pos, len(existing_keys) - 1)
+        ok &= existing_keys[pos] != keys
+    idx = np.flatnonzero(ok)
+    _, first = np.unique(keys[idx], return_index=True)
+    idx = np.sort(idx[first])
+    return np.minimum(a, b)[idx], np.maximum(a, b)[idx], idx
+
+
+def random_neighbour(
+    indptr: np.ndarray, nbr: np.ndarray, agents: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """One uniformly chosen neighbour for each agent that has any.
+
+    Returns:
+        (who, neighbour): the agents (subset of `agents` with degree > 0) and their pick.
+    """
+    deg = indptr[agents + 1] - indptr[agents]
+    who = agents[deg > 0]
+    deg = deg[deg > 0]
+    pick = indptr[who] + (rng.random(len(who)) * deg).astype(np.int64)
+    return who, nbr[pick]
+
+
+def triadic_candidates(
+    indptr: np.ndarray, nbr: np.ndarray, agents: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """A friend of a friend for each agent: a random neighbour's random neighbour.
+
+    Pairs may be self-ties or existing ties; `new_pairs` filters them (triadic closure,
+    Rapoport 1953; Granovetter 1973).
+    """
+    who, mid = random_neighbour(indptr, nbr, agents, rng)
+    _, far = random_neighbour(indptr, nbr, mid, rng)
+    # mid always has a neighbour (who), so who2 == mid and the arrays align.
+    return who, far

@@ -1,0 +1,577 @@
+import math
+import random
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from sim.config import Generator, NetworkConfig
+from sim.network import EdgeListError, StartNetwork, build_network, read_edge_list
+
+# A setting of every generator that makes sense on 60 agents, for the invariant tests.
+ALL_GENERATORS = {
+    "ring_lattice": {"degree": 4},
+    "watts_strogatz": {"degree": 6, "p_rewire": 0.3},
+    "erdos_renyi": {"degree": 5},
+    "random_regular": {"degree": 5},
+    "barabasi_albert": {"degree": 4},
+    "complete": {},
+    "clustered": {"n_groups": 7, "p_within": 0.6, "bridges_per_agent": 1.5},
+    "empty": {},
+}
+RANDOM_GENERATORS = [
+    "watts_strogatz",
+    "erdos_renyi",
+    "random_regular",
+    "barabasi_albert",
+    "clustered",
+]
+
+
+def build(generator, n, seed=0, **fields):
+    cfg = NetworkConfig(generator=generator, **fields)
+    return build_network(cfg, n, np.random.default_rng(seed))
+
+
+def tie_list(net):
+    return list(zip(net.u.tolist(), net.v.tolist(), strict=True))
+
+
+def assert_well_formed(net, n):
+    assert isinstance(net, StartNetwork)
+    assert net.u.dtype == np.int64 and net.v.dtype == np.int64
+    assert net.strength.dtype == np.float64 and net.group.dtype == np.int64
+    assert net.u.shape == net.v.shape == net.strength.shape
+    assert net.group.shape == (n,) and net.n_agents == n
+    assert np.all(net.u >= 0) and np.all(net.v < n)
+    assert np.all(net.u < net.v)  # oriented, hence no self-loops
+    key = net.u * n + net.v
+    assert np.all(key[1:] > key[:-1])  # sorted by (u, v) and unique
+    assert np.all((net.strength > 0) & (net.strength <= 1))
+
+
+def lattice_positions(net, n, half_degree):
+    # A tie (u, v) sits on a ring-lattice position when its ring distance is <= degree / 2.
+    gap = net.v - net.u
+    return np.minimum(gap, n - gap) <= half_degree
+
+
+def within_sd(x, mean, sd, k=5.0):
+    return abs(x - mean) <= k * sd
+
+
+# ---------------------------------------------------------------------------------------------
+# Exact expectations on tiny graphs
+
+
+def test_ring_lattice_of_six_with_degree_two_is_the_six_cycle():
+    net = build("ring_lattice", 6, degree=2, strength=0.7)
+    assert tie_list(net) == [(0, 1), (0, 5), (1, 2), (2, 3), (3, 4), (4, 5)]
+    assert net.strength.tolist() == [0.7] * 6
+    assert net.group.tolist() == [0] * 6
+
+
+def test_ring_lattice_ties_each_agent_to_half_degree_neighbours_on_each_side():
+    n = 9
+    net = build("ring_lattice", n, degree=4)
+    expected = {tuple(sorted((i, (i + j) % n))) for i in range(n) for j in (1, 2)}
+    assert set(tie_list(net)) == expected and net.n_ties == 18
+    assert net.degrees().tolist() == [4] * n
+
+
+def test_watts_strogatz_without_rewiring_is_the_ring_lattice():
+    a = build("watts_strogatz", 50, seed=3, degree=6, p_rewire=0.0)
+    b = build("ring_lattice", 50, degree=6)
+    assert tie_list(a) == tie_list(b)
+
+
+def test_dense_watts_strogatz_stays_simple_and_keeps_its_tie_count():
+    # On 7 agents with degree 6 the lattice is complete: no tie can move. On 9 agents with
+    # degree 6 each agent has only 2 agents off its lattice neighbourhood, so most draws
+    # conflict and the one-at-a-time settling runs.
+    net = build("watts_strogatz", 7, seed=0, degree=6, p_rewire=1.0)
+    assert tie_list(net) == tie_list(build("complete", 7))
+    for seed in range(10):
+        net = build("watts_strogatz", 9, seed=seed, degree=6, p_rewire=1.0)
+        assert_well_formed(net, 9)
+        assert net.n_ties == 27 and net.degrees().min() >= 3
+
+
+def test_complete_graph_on_four_agents_has_all_six_pairs():
+    net = build("complete", 4, strength=0.4)
+    assert tie_list(net) == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+    assert net.strength.tolist() == [0.4] * 6
+
+
+def test_empty_network_has_agents_but_no_ties():
+    net = build("empty", 5)
+    assert net.n_ties == 0 and net.n_agents == 5
+    assert net.group.tolist() == [0] * 5 and net.degrees().tolist() == [0] * 5
+
+
+def test_clustered_with_certain_within_ties_and_no_bridges_gives_exact_cliques():
+    # 10 agents in 3 groups: sizes 4, 3, 3 (the remainder goes to the first group).
+    net = build("clustered", 10, n_groups=3, p_within=1.0, bridges_per_agent=0.0, strength=0.9)
+    assert net.group.tolist() == [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]
+    blocks = [range(0, 4), range(4, 7), range(7, 10)]
+    expected = sorted((a, b) for blk in blocks for a in blk for b in blk if a < b)
+    assert tie_list(net) == expected and net.n_ties == 6 + 3 + 3
+    assert net.strength.tolist() == [0.9] * 12
+
+
+def test_clustered_group_sizes_spread_the_remainder_over_the_first_groups():
+    net = build("clustered", 103, n_groups=10, p_within=0.0, bridges_per_agent=0.0)
+    assert np.bincount(net.group).tolist() == [11, 11, 11] + [10] * 7
+    assert np.all(np.diff(net.group) >= 0)  # contiguous blocks
+
+
+def test_clustered_bridges_only_get_bridge_strength_and_cross_groups():
+    net = build(
+        "clustered", 10, n_groups=2, p_within=0.0, bridges_per_agent=1.0, bridge_strength=0.15
+    )
+    assert net.n_ties == 5
+    assert np.all(net.group[net.u] != net.group[net.v])
+    assert net.strength.tolist() == [0.15] * 5
+
+
+def test_clustered_bridges_can_fill_every_cross_pair_but_not_more():
+    net = build("clustered", 4, n_groups=2, p_within=0.0, bridges_per_agent=2.0)
+    assert tie_list(net) == [(0, 2), (0, 3), (1, 2), (1, 3)]
+    with pytest.raises(ValueError, match="bridges"):
+        build("clustered", 4, n_groups=2, p_within=0.0, bridges_per_agent=2.5)
+
+
+def test_erdos_renyi_with_degree_n_minus_one_is_complete_and_zero_is_empty():
+    assert tie_list(build("erdos_renyi", 7, degree=6)) == tie_list(build("complete", 7))
+    assert build("erdos_renyi", 7, degree=0).n_ties == 0
+
+
+@pytest.mark.parametrize(("n", "degree"), [(4, 1), (6, 2), (7, 4), (8, 5), (9, 8), (10, 7)])
+def test_random_regular_small_cases_are_exactly_regular(n, degree):
+    for seed in range(5):
+        net = build("random_regular", n, seed=seed, degree=degree)
+        assert_well_formed(net, n)
+        assert net.degrees().tolist() == [degree] * n
+
+
+def test_random_regular_with_degree_n_minus_one_is_complete():
+    assert tie_list(build("random_regular", 6, degree=5)) == tie_list(build("complete", 6))
+
+
+def test_barabasi_albert_on_m_plus_one_agents_is_the_star():
+    assert tie_list(build("barabasi_albert", 4, degree=6)) == [(0, 1), (0, 2), (0, 3)]
+
+
+def test_barabasi_albert_each_new_agent_ties_to_m_earlier_agents():
+    n, m = 300, 3
+    net = build("barabasi_albert", n, seed=2, degree=2 * m)
+    # networkx convention: a star on m + 1 agents (m ties), then m ties for each of the
+    # n - m - 1 later agents, so m + m (n - m - 1) = m (n - m) ties.
+    assert net.n_ties == m * (n - m)
+    # Every tie joins a later agent (v) to an earlier one (u): count ties per later end.
+    earlier_ties = np.bincount(net.v, minlength=n)
+    assert earlier_ties.tolist() == [0] + [1] * m + [m] * (n - m - 1)
+    assert net.degrees().min() == m
+
+
+@pytest.mark.parametrize(
+    ("generator", "fields", "n"),
+    [
+        ("ring_lattice", {"degree": 3}, 10),
+        ("ring_lattice", {"degree": 10}, 10),
+        ("watts_strogatz", {"degree": 5}, 10),
+        ("erdos_renyi", {"degree": 10}, 10),
+        ("random_regular", {"degree": 3}, 9),
+        ("random_regular", {"degree": 9}, 9),
+        ("barabasi_albert", {"degree": 1}, 10),
+        ("barabasi_albert", {"degree": 20}, 10),
+        ("clustered", {"n_groups": 11}, 10),
+    ],
+)
+def test_impossible_parameters_raise_value_error(generator, fields, n):
+    with pytest.raises(ValueError):
+        build(generator, n, **fields)
+
+
+# ---------------------------------------------------------------------------------------------
+# Invariants and determinism for every generator
+
+
+@pytest.mark.parametrize("generator", sorted(ALL_GENERATORS))
+def test_every_generator_gives_sorted_unique_simple_ties(generator):
+    for seed in range(3):
+        net = build(generator, 60, seed=seed, **ALL_GENERATORS[generator])
+        assert_well_formed(net, 60)
+
+
+@pytest.mark.parametrize("generator", sorted(ALL_GENERATORS))
+def test_same_seed_gives_identical_networks(generator):
+    a = build(generator, 60, seed=11, **ALL_GENERATORS[generator])
+    b = build(generator, 60, seed=11, **ALL_GENERATORS[generator])
+    for name in ("u", "v", "strength", "group"):
+        assert np.array_equal(getattr(a, name), getattr(b, name))
+
+
+@pytest.mark.parametrize("generator", RANDOM_GENERATORS)
+def test_different_seeds_give_different_networks(generator):
+    a = build(generator, 60, seed=1, **ALL_GENERATORS[generator])
+    b = build(generator, 60, seed=2, **ALL_GENERATORS[generator])
+    assert tie_list(a) != tie_list(b)
+
+
+@pytest.mark.parametrize("generator", RANDOM_GENERATORS)
+def test_generators_draw_only_from_the_rng_passed_in(generator):
+    # The legacy global generators must be left untouched: reading their state is the point.
+    np_state = np.random.get_state()[1].copy()  # noqa: NPY002
+    py_state = random.getstate()
+    build(generator, 60, **ALL_GENERATORS[generator])
+    assert np.array_equal(np.random.get_state()[1], np_state)  # noqa: NPY002
+    assert random.getstate() == py_state
+
+
+def test_generator_may_be_given_as_enum_or_string():
+    a = build_network(NetworkConfig(generator=Generator.COMPLETE), 3, np.random.default_rng(0))
+    assert tie_list(a) == tie_list(build("complete", 3))
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistical checks; each bound is 5 standard deviations of the theoretical distribution,
+# so a correct generator fails one with probability below 1e-6.
+
+
+def test_erdos_renyi_tie_count_matches_the_binomial():
+    # Each of N = n (n - 1) / 2 pairs is a tie with probability p = degree / (n - 1), so the
+    # tie count is Binomial(N, p): mean N p, sd sqrt(N p (1 - p)).
+    n, degree = 2000, 10
+    big_n, p = n * (n - 1) // 2, degree / (n - 1)
+    for seed in range(3):
+        net = build("erdos_renyi", n, seed=seed, degree=degree)
+        assert within_sd(net.n_ties, big_n * p, math.sqrt(big_n * p * (1 - p)))
+
+
+def test_erdos_renyi_tie_count_varies_like_the_binomial():
+    # Over k runs the sample variance of a Binomial(N, p) count has mean N p (1 - p) and
+    # relative sd sqrt(2 / (k - 1)) (near-normal counts), so 5 sd is a relative error of
+    # 5 sqrt(2 / (k - 1)). This fails a sampler that fixes the count at N p.
+    n, degree, k = 100, 5, 400
+    big_n, p = n * (n - 1) // 2, degree / (n - 1)
+    rng = np.random.default_rng(8)
+    cfg = NetworkConfig(generator="erdos_renyi", degree=degree)
+    counts = np.array([build_network(cfg, n, rng).n_ties for _ in range(k)])
+    variance = big_n * p * (1 - p)
+    assert within_sd(counts.var(ddof=1), variance, variance * math.sqrt(2 / (k - 1)))
+
+
+def test_erdos_renyi_ties_are_spread_uniformly_over_pairs():
+    # Ties among the first half of the agents: Binomial(h (h - 1) / 2, p) with h = n / 2;
+    # ties from an even to an odd agent: Binomial((n / 2)^2, p). A biased pair sampler (e.g.
+    # one favouring low indices) moves these counts by many sd.
+    n, degree = 2000, 10
+    p, h = degree / (n - 1), n // 2
+    net = build("erdos_renyi", n, seed=5, degree=degree)
+    first_half = int(np.sum(net.v < h))
+    pairs = h * (h - 1) // 2
+    assert within_sd(first_half, pairs * p, math.sqrt(pairs * p * (1 - p)))
+    even_odd = int(np.sum((net.u % 2) != (net.v % 2)))
+    pairs = h * h
+    assert within_sd(even_odd, pairs * p, math.sqrt(pairs * p * (1 - p)))
+
+
+def test_watts_strogatz_keeps_tie_count_and_rewires_a_binomial_share():
+    # The tie count is exactly n * degree / 2. Each lattice tie is rewired independently with
+    # probability p, and a rewired tie never lands on a lattice position (documented), so
+    # the number of ties off the lattice is Binomial(n * degree / 2, p).
+    n, degree, p = 2000, 10, 0.2
+    m = n * degree // 2
+    for seed in range(3):
+        net = build("watts_strogatz", n, seed=seed, degree=degree, p_rewire=p)
+        assert_well_formed(net, n)
+        assert net.n_ties == m
+        rewired = int(np.sum(~lattice_positions(net, n, degree // 2)))
+        assert within_sd(rewired, m * p, math.sqrt(m * p * (1 - p)))
+        # Agent i keeps the degree / 2 ties (i, i + j) it rewires from, at its own end.
+        assert net.degrees().min() >= degree // 2
+
+
+def test_watts_strogatz_new_ends_are_uniform_over_allowed_agents():
+    # A rewired tie (u, w) has w uniform over the agents off u's lattice neighbourhood, so its
+    # ring distance D has the mean and sd of D over those agents; the mean over R ties has sd
+    # sd(D) / sqrt(R).
+    n, degree = 1000, 4
+    net = build("watts_strogatz", n, seed=7, degree=degree, p_rewire=1.0)
+    off = ~lattice_positions(net, n, degree // 2)
+    assert off.all()  # p_rewire = 1 moves every tie off the lattice
+    gap = net.v - net.u
+    distance = np.minimum(gap, n - gap)
+    allowed = np.minimum(np.arange(n), n - np.arange(n))
+    allowed = allowed[allowed > degree // 2]
+    assert within_sd(distance.mean(), allowed.mean(), allowed.std() / math.sqrt(len(distance)))
+
+
+def test_watts_strogatz_new_ends_are_uniform_over_the_ring():
+    # With p_rewire = 1 each of the m = n * degree / 2 ties keeps its own end i and draws a
+    # new end; by rotational symmetry each new end lies in the second half of the ring with
+    # probability exactly 1/2, so the count there is about Binomial(m, 1/2). Agents of the
+    # second half own n * degree / 4 of the ends, the rest of their degree is new ends.
+    n, degree = 2000, 10
+    m = n * degree // 2
+    net = build("watts_strogatz", n, seed=9, degree=degree, p_rewire=1.0)
+    new_ends = int(net.degrees()[n // 2 :].sum()) - m // 2
+    assert within_sd(new_ends, m / 2, math.sqrt(m / 4))
+
+
+def test_random_regular_large_graph_is_exactly_regular():
+    for n, degree in [(2000, 4), (1000, 3), (500, 10)]:
+        net = build("random_regular", n, seed=1, degree=degree)
+        assert_well_formed(net, n)
+        assert np.all(net.degrees() == degree)
+
+
+def test_random_regular_is_about_uniform_on_two_regular_graphs_of_six():
+    # The labelled 2-regular graphs on 6 agents are 60 six-cycles and 10 pairs of triangles;
+    # under the uniform distribution a draw is two triangles with q = 1/7. Over k draws the
+    # count is Binomial(k, q).
+    k, q = 3000, 1 / 7
+    rng = np.random.default_rng(0)
+    cfg = NetworkConfig(generator="random_regular", degree=2)
+    two_triangles = 0
+    for _ in range(k):
+        net = build_network(cfg, 6, rng)
+        graph = nx.Graph(tie_list(net))
+        two_triangles += nx.number_connected_components(graph) == 2
+    assert within_sd(two_triangles, k * q, math.sqrt(k * q * (1 - q)))
+
+
+def test_clustered_counts_within_ties_and_bridges():
+    # Within-group ties: each of T = sum_g s_g (s_g - 1) / 2 pairs with probability p_within,
+    # so Binomial(T, p_within). Bridges: exactly round(bridges_per_agent * n / 2), all across
+    # groups, each with the bridge strength.
+    n, groups, p, b = 1000, 4, 0.1, 2.0
+    net = build(
+        "clustered",
+        n,
+        seed=4,
+        n_groups=groups,
+        p_within=p,
+        bridges_per_agent=b,
+        strength=0.8,
+        bridge_strength=0.1,
+    )
+    assert_well_formed(net, n)
+    cross = net.group[net.u] != net.group[net.v]
+    assert int(cross.sum()) == round(b * n / 2)
+    assert np.all(net.strength[cross] == 0.1) and np.all(net.strength[~cross] == 0.8)
+    sizes = np.bincount(net.group)
+    pairs = int(np.sum(sizes * (sizes - 1) // 2))
+    assert within_sd(int((~cross).sum()), pairs * p, math.sqrt(pairs * p * (1 - p)))
+
+
+def test_clustered_bridges_are_uniform_over_cross_group_pairs():
+    # B bridges drawn without replacement from C cross pairs: the count between groups g and
+    # h is hypergeometric with mean B K / C (K = s_g s_h pairs) and variance at most the
+    # binomial B q (1 - q), q = K / C.
+    n, groups, b = 1000, 4, 2.0
+    net = build("clustered", n, seed=6, n_groups=groups, p_within=0.0, bridges_per_agent=b)
+    n_bridges = round(b * n / 2)
+    q = 250 * 250 / (6 * 250 * 250)
+    pair = net.group[net.u] * groups + net.group[net.v]
+    for g in range(groups):
+        for h in range(g + 1, groups):
+            count = int(np.sum(pair == g * groups + h))
+            assert within_sd(count, n_bridges * q, math.sqrt(n_bridges * q * (1 - q)))
+
+
+def test_rounding_of_the_bridge_count():
+    # 0.3 * 25 / 2 = 3.75 -> 4 bridges.
+    net = build("clustered", 25, n_groups=5, p_within=0.0, bridges_per_agent=0.3)
+    assert net.n_ties == 4
+
+
+def test_pair_numbering_is_inverted_exactly_for_huge_populations():
+    # Pair (a, b), a < b, of s agents has number a (2 s - a - 1) / 2 + b - a - 1; the float
+    # square root must not be off by one at row boundaries, where rounding bites first.
+    from sim.network import _decode_pairs
+
+    s = np.int64(50_000_000)
+    rows = np.array([0, 1, 2, 12_345, 10**7, s - 3, s - 2], dtype=np.int64)
+    start = rows * (2 * s - rows - 1) // 2
+    k = np.concatenate([start, start[1:] - 1, start[:-1] + 1])
+    a, b = _decode_pairs(k, s)
+    assert np.array_equal(a * (2 * s - a - 1) // 2 + b - a - 1, k)
+    assert np.all((a >= 0) & (a < b) & (b < s))
+    assert a[: rows.size].tolist() == rows.tolist()
+
+
+# ---------------------------------------------------------------------------------------------
+# Edge lists
+
+
+def write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_csv_round_trip_with_strength(tmp_path):
+    f = write(
+        tmp_path / "ties.csv", "source,target,strength,note\n3,1,0.5,x\n\n0,1,1.0,y\n2,4,0.25,z\n"
+    )
+    u, v, s = read_edge_list(f, 6)
+    assert list(zip(u.tolist(), v.tolist(), s.tolist(), strict=True)) == [
+        (0, 1, 1.0),
+        (1, 3, 0.5),
+        (2, 4, 0.25),
+    ]
+    net = build_network(
+        NetworkConfig(generator="edge_list", path=str(f)), 6, np.random.default_rng(0)
+    )
+    assert tie_list(net) == [(0, 1), (1, 3), (2, 4)]
+    assert net.strength.tolist() == [1.0, 0.5, 0.25]
+    assert net.n_agents == 6 and net.degrees().tolist() == [1, 2, 1, 1, 1, 0]
+
+
+def test_csv_without_strength_uses_the_configured_strength(tmp_path):
+    f = write(tmp_path / "ties.csv", " Target , Source \n1,0\n2,1\n")
+    u, v, s = read_edge_list(f, 3)
+    assert (u.tolist(), v.tolist(), s) == ([0, 1], [1, 2], None)
+    net = build_network(
+        NetworkConfig(generator="edge_list", path=str(f), strength=0.3), 3, np.random.default_rng(0)
+    )
+    assert net.strength.tolist() == [0.3, 0.3]
+
+
+def test_csv_text_labels_map_to_sorted_indices(tmp_path):
+    f = write(tmp_path / "ties.csv", "source,target\nbob,alice\ncarol,bob\n")
+    u, v, _ = read_edge_list(f, 5)
+    # alice -> 0, bob -> 1, carol -> 2
+    assert list(zip(u.tolist(), v.tolist(), strict=True)) == [(0, 1), (1, 2)]
+
+
+def test_csv_integer_labels_out_of_range_map_in_numeric_order(tmp_path):
+    # 1-based ids on 3 agents: 2 -> 0, 9 -> 1, 10 -> 2 (numeric, not text, order).
+    f = write(tmp_path / "ties.csv", "source,target\n10,2\n9,10\n")
+    u, v, _ = read_edge_list(f, 3)
+    assert list(zip(u.tolist(), v.tolist(), strict=True)) == [(0, 2), (1, 2)]
+
+
+def test_csv_integer_labels_in_range_are_agent_indices(tmp_path):
+    f = write(tmp_path / "ties.csv", "source,target\n7,2\n")
+    u, v, _ = read_edge_list(f, 8)
+    assert (u.tolist(), v.tolist()) == ([2], [7])
+
+
+def test_graphml_round_trip_with_strength_and_isolates(tmp_path):
+    g = nx.Graph()
+    g.add_edge("b", "a", strength=0.25)
+    g.add_edge("b", "c", strength=1.0)
+    g.add_node("d")  # an isolate still takes an agent index
+    nx.write_graphml(g, tmp_path / "g.graphml")
+    u, v, s = read_edge_list(tmp_path / "g.graphml", 4)
+    assert list(zip(u.tolist(), v.tolist(), s.tolist(), strict=True)) == [(0, 1, 0.25), (1, 2, 1.0)]
+    with pytest.raises(EdgeListError, match="4 nodes but n_agents is 3"):
+        read_edge_list(tmp_path / "g.graphml", 3)
+
+
+def test_graphml_weight_is_read_when_there_is_no_strength(tmp_path):
+    g = nx.Graph()
+    g.add_edge(0, 2, weight=0.5)
+    nx.write_graphml(g, tmp_path / "g.xml")
+    u, v, s = read_edge_list(tmp_path / "g.xml", 3)
+    assert (u.tolist(), v.tolist(), s.tolist()) == ([0], [2], [0.5])
+
+
+def test_graphml_without_attributes_has_no_strength(tmp_path):
+    nx.write_graphml(nx.path_graph(3), tmp_path / "g.graphml")
+    u, v, s = read_edge_list(tmp_path / "g.graphml", 3)
+    assert (u.tolist(), v.tolist(), s) == ([0, 1], [1, 2], None)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "source,target,strength\n0,1,0.5\n1,2,1.5\n",
+            r"line 3: strength must be in \(0, 1\] \(got 1.5\)",
+        ),
+        ("source,target,strength\n0,1,0\n", r"line 2: strength must be in \(0, 1\]"),
+        ("source,target,strength\n0,1,nan\n", r"line 2: strength must be in \(0, 1\]"),
+        ("source,target,strength\n0,1,high\n", "line 2: strength must be a number"),
+        ("source,target,strength\n0,1,\n", "line 2: missing strength"),
+        ("source,target\n0,1\n2,2\n", r"line 3: self-loop"),
+        ("source,target\n0,1\n1,2\n0,1\n", r"line 4: repeated tie 0-1 \(first at line 2\)"),
+        ("source,target\n0,1\n1,2\n\n2,1\n", r"line 5: repeated tie 2-1 \(first at line 3\)"),
+        ("source,target\n0,1\n1,2\n2,1\n1,0\n", r"line 4: repeated tie 2-1 \(first at line 3\)"),
+        ("source,target\na,b\nc,d\ne,f\n", "6 nodes but n_agents is 5"),
+        ("from,to\n0,1\n", "line 1: the header must name the columns source and target"),
+        ("", "empty"),
+        ("source,target,strength\n0,1\n", "line 2: expected 3 columns"),
+        ("source,target\n0,\n", "line 2: empty source or target"),
+    ],
+)
+def test_csv_errors_say_what_is_wrong_and_where(tmp_path, text, message):
+    f = write(tmp_path / "bad.csv", text)
+    with pytest.raises(EdgeListError, match=message):
+        read_edge_list(f, 5)
+
+
+def test_missing_file_and_folder_and_no_path_are_errors(tmp_path):
+    with pytest.raises(EdgeListError, match="file not found: .*nope.csv"):
+        read_edge_list(tmp_path / "nope.csv", 5)
+    with pytest.raises(EdgeListError, match="not a file"):
+        read_edge_list(tmp_path, 5)
+    with pytest.raises(EdgeListError, match="no edge-list file"):
+        read_edge_list(None, 5)
+
+
+def test_non_utf8_csv_is_an_error(tmp_path):
+    (tmp_path / "bad.csv").write_bytes(b"source,target\n\xff\xfe,1\n")
+    with pytest.raises(EdgeListError, match="not UTF-8"):
+        read_edge_list(tmp_path / "bad.csv", 5)
+
+
+def test_graphml_errors(tmp_path):
+    write(tmp_path / "broken.graphml", "<graphml><node")
+    with pytest.raises(EdgeListError, match="cannot parse GraphML"):
+        read_edge_list(tmp_path / "broken.graphml", 5)
+
+    g = nx.Graph()
+    g.add_edge(0, 1, strength=0.5)
+    g.add_edge(1, 2)
+    nx.write_graphml(g, tmp_path / "partial.graphml")
+    with pytest.raises(EdgeListError, match="missing strength"):
+        read_edge_list(tmp_path / "partial.graphml", 5)
+
+    g = nx.Graph()
+    g.add_edge(0, 1, strength=2.0)
+    nx.write_graphml(g, tmp_path / "strong.graphml")
+    with pytest.raises(EdgeListError, match=r"strength must be in \(0, 1\] \(got 2.0\)"):
+        read_edge_list(tmp_path / "strong.graphml", 5)
+
+    g = nx.Graph()
+    g.add_edge(3, 3)
+    nx.write_graphml(g, tmp_path / "loop.graphml")
+    with pytest.raises(EdgeListError, match="self-loop"):
+        read_edge_list(tmp_path / "loop.graphml", 5)
+
+    g = nx.DiGraph()
+    g.add_edges_from([(0, 1), (1, 0)])
+    nx.write_graphml(g, tmp_path / "both_ways.graphml")
+    with pytest.raises(EdgeListError, match="repeated tie"):
+        read_edge_list(tmp_path / "both_ways.graphml", 5)
+
+    g = nx.MultiGraph()
+    g.add_edges_from([(0, 1), (0, 1)])
+    nx.write_graphml(g, tmp_path / "parallel.graphml")
+    with pytest.raises(EdgeListError, match="repeated tie"):
+        read_edge_list(tmp_path / "parallel.graphml", 5)
+
+
+def test_scenario_loading_reports_edge_list_errors(tmp_path):
+    from sim.config import ScenarioError, load_scenario
+
+    write(tmp_path / "ties.csv", "source,target\n0,1\n1,1\n")
+    scenario = write(
+        tmp_path / "s.yaml",
+        "population: {n_agents: 10}\nnetwork: {generator: edge_list, path: ties.csv}\n",
+    )
+    with pytest.raises(ScenarioError, match="network.path: line 3: self-loop"):
+        load_scenario(scenario)
