@@ -103,6 +103,7 @@ class LearningModel(mesa.Model):
             if sc.network.generator == Generator.EDGE_LIST:
                 raise ValueError("generator edge_list: pass the network as start_network")
             start_network = build_network(sc.network, n, self.rng)
+        _check_network(start_network, n)
         self.group = np.asarray(start_network.group, dtype=np.int64)
         self.ties = TieTable.from_edges(n, start_network.u, start_network.v, start_network.strength)
         self._traits_setup()
@@ -608,10 +609,9 @@ class LearningModel(mesa.Model):
         if cm.enabled and cm.p_meet > 0:
             members = np.flatnonzero(self.member)
             if len(members) > 1:
-                who = members[rng.random(len(members)) < cm.p_meet]
-                other = members[rng.integers(0, len(members), len(who))]
-                cand_a.append(who)
-                cand_b.append(other)
+                who = np.flatnonzero(rng.random(len(members)) < cm.p_meet)
+                cand_a.append(members[who])
+                cand_b.append(members[_someone_else(who, len(members), rng)])
                 origin.append(np.full(len(who), TieOrigin.COMMUNITY))
         if tc.p_triadic > 0:
             who = np.flatnonzero(rng.random(n) < tc.p_triadic)
@@ -622,7 +622,7 @@ class LearningModel(mesa.Model):
         if tc.p_chance > 0:
             who = np.flatnonzero(rng.random(n) < tc.p_chance)
             cand_a.append(who)
-            cand_b.append(rng.integers(0, n, len(who)))
+            cand_b.append(_someone_else(who, n, rng))
             origin.append(np.full(len(who), TieOrigin.CHANCE))
 
         gone = ties.dissolving(t.strength, t.origin, tc.floor, tc.floor_initial)
@@ -639,6 +639,20 @@ class LearningModel(mesa.Model):
         if rec.ties_dissolved or rec.ties_formed:
             t.reindex()
             self._adjacency = None
+
+
+def _check_network(network: StartNetwork, n_agents: int) -> None:
+    """Refuse a starting network that does not fit the population."""
+    if len(network.group) != n_agents:
+        raise ValueError(f"start network has {len(network.group)} agents, not {n_agents}")
+    u, v = np.asarray(network.u), np.asarray(network.v)
+    if len(u) and (u.min() < 0 or v.max() >= n_agents or (u >= v).any()):
+        raise ValueError("start network ties must satisfy 0 <= u < v < n_agents")
+
+
+def _someone_else(who: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """For each index in `who` (in 0..n-1), a uniformly drawn other index in 0..n-1."""
+    return (who + 1 + rng.integers(0, n - 1, len(who))) % n
 
 
 def _concat_events(a: _Events, b: _Events) -> _Events:
