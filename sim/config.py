@@ -21,7 +21,11 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 class _Section(BaseModel):
     """Base for every schema section: frozen, and unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    # allow_inf_nan=False: no parameter means anything at inf or nan, and an unbounded field
+    # (e.g. bridges_per_agent) would otherwise let .inf through to the model.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False
+    )
 
 
 class Generator(StrEnum):
@@ -441,6 +445,21 @@ def cross_field_problems(s: Scenario) -> list[tuple[str, str]]:
             out.append(("network.n_groups", f"must be at most population.n_agents ({n})"))
         if net.n_groups < 2 and net.bridges_per_agent > 0:
             out.append(("network.n_groups", "bridges need at least 2 groups"))
+        elif net.n_groups <= n:
+            # Same count as `sim.network`'s clustered generator, which refuses more bridges
+            # than there are pairs of learners in different groups.
+            size, extra = divmod(n, net.n_groups)
+            within = (net.n_groups - extra) * size * (size - 1) // 2
+            within += extra * (size + 1) * size // 2
+            n_cross = n * (n - 1) // 2 - within
+            if int(round(net.bridges_per_agent * n / 2)) > n_cross:
+                out.append(
+                    (
+                        "network.bridges_per_agent",
+                        f"must be at most {2 * n_cross / n:.4g}: only {n_cross} pairs of "
+                        "learners in different groups exist",
+                    )
+                )
     if g == Generator.EDGE_LIST and not net.path:
         out.append(("network.path", "edge_list needs a path to a CSV or GraphML file"))
     if g != Generator.EDGE_LIST and net.path:
@@ -499,23 +518,29 @@ class ScenarioError(Exception):
 # Loading and error messages
 
 
-def _fields_at(loc: tuple[Any, ...]) -> list[str]:
-    """Field names allowed at the section that a location's last key belongs to."""
+def _section_at(loc: tuple[Any, ...]) -> Any:
+    """The schema section (model class) that a location's last key belongs to, or None."""
     model: Any = Scenario
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
         field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
         if field is None:
-            return []
+            return None
         ann = field.annotation
         inner = getattr(ann, "__args__", None)
         if inner and hasattr(inner[0], "model_fields"):
             ann = inner[0]
         if not hasattr(ann, "model_fields"):
-            return []
+            return None
         model = ann
-    return list(model.model_fields) if hasattr(model, "model_fields") else []
+    return model if hasattr(model, "model_fields") else None
+
+
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """Field names allowed at the section that a location's last key belongs to."""
+    model = _section_at(loc)
+    return list(model.model_fields) if model is not None else []
 
 
 def _format_error(source: str, err: dict[str, Any]) -> list[str]:
@@ -540,7 +565,7 @@ def _format_error(source: str, err: dict[str, Any]) -> list[str]:
     msg = str(err.get("msg", "invalid"))
     ctx = err.get("ctx") or {}
     if etype in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        msg = _range_message(path, etype, ctx)
+        msg = _range_message(loc, etype, ctx)
     elif etype == "enum":
         msg = f"must be one of {ctx.get('expected', '')}"
     msg = msg[0].lower() + msg[1:] if msg else msg
@@ -548,16 +573,40 @@ def _format_error(source: str, err: dict[str, Any]) -> list[str]:
     return [f"{source}: {path or '<top>'}: {msg}{shown}"]
 
 
-def _range_message(path: str, etype: str, ctx: dict[str, Any]) -> str:
-    words = {
-        "greater_than_equal": ("at least", "ge"),
-        "less_than_equal": ("at most", "le"),
-        "greater_than": ("greater than", "gt"),
-        "less_than": ("less than", "lt"),
-    }
-    word, key = words[etype]
-    bound = ctx.get(key)
-    return f"must be {word} {bound}"
+_BOUND_WORDS = {"ge": "at least", "gt": "greater than", "le": "at most", "lt": "less than"}
+_ERROR_BOUND = {
+    "greater_than_equal": "ge",
+    "greater_than": "gt",
+    "less_than_equal": "le",
+    "less_than": "lt",
+}
+
+
+def _range_message(loc: tuple[Any, ...], etype: str, ctx: dict[str, Any]) -> str:
+    """The whole allowed range of the field at `loc` (both bounds when it has two)."""
+    bounds: dict[str, Any] = {}
+    section = _section_at(loc) if loc and isinstance(loc[-1], str) else None
+    field = section.model_fields.get(loc[-1]) if section is not None else None
+    for meta in field.metadata if field is not None else []:
+        for key in _BOUND_WORDS:
+            if getattr(meta, key, None) is not None:
+                bounds[key] = getattr(meta, key)
+    if not bounds:
+        key = _ERROR_BOUND[etype]
+        bounds[key] = ctx.get(key)
+    lo = next(((k, bounds[k]) for k in ("ge", "gt") if k in bounds), None)
+    hi = next(((k, bounds[k]) for k in ("le", "lt") if k in bounds), None)
+    if lo and hi and lo[0] == "ge" and hi[0] == "le":
+        return f"must be between {_number(lo[1])} and {_number(hi[1])}"
+    parts = [f"{_BOUND_WORDS[b[0]]} {_number(b[1])}" for b in (lo, hi) if b is not None]
+    return "must be " + " and ".join(parts)
+
+
+def _number(x: Any) -> str:
+    """A bound as people write it: 1 rather than 1.0, 50000000 rather than 5e+07."""
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
 
 
 def validate(data: Any, source: str = "<scenario>") -> Scenario:
@@ -587,6 +636,8 @@ def read_yaml(path: str | Path) -> Any:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError([f"{p}: cannot read: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError:
+        raise ScenarioError([f"{p}: cannot read: not UTF-8 text"]) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
