@@ -68,9 +68,7 @@ def metric_columns(ts: pd.DataFrame) -> list[str]:
     Returns:
         Every numeric column that is not an identifier (`ID_COLUMNS`).
     """
-    return [
-        c for c in ts.columns if c not in ID_COLUMNS and pd.api.types.is_numeric_dtype(ts[c])
-    ]
+    return [c for c in ts.columns if c not in ID_COLUMNS and pd.api.types.is_numeric_dtype(ts[c])]
 
 
 def flow_columns(ts: pd.DataFrame) -> list[str]:
@@ -149,7 +147,7 @@ def _last_rows(ts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _share(part: pd.Series, other: pd.Series) -> pd.Series:
-    """part / (part + other), NaN where the denominator is 0 or NaN."""
+    """Part / (part + other), NaN where the denominator is 0 or NaN."""
     whole = part + other
     return (part / whole.where(whole != 0)).astype(float)
 

@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.problems:
             print(line, file=sys.stderr)
         return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("\ninterrupted: no results written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     try:
         folder = run(
             scenario,

@@ -436,9 +436,16 @@ def cross_field_problems(s: Scenario) -> list[tuple[str, str]]:
                     f"{net.degree})",
                 )
             )
-    if g == Generator.COMPLETE and n > 20_000:
+    if g == Generator.BARABASI_ALBERT and net.degree >= 2 and net.degree % 2:
+        out.append(("network.degree", f"must be even for barabasi_albert (got {net.degree})"))
+    expected = expected_ties(s)
+    if expected > MAX_TIES:
         out.append(
-            ("network.generator", f"complete graph on {n} learners is too large (max 20000)")
+            (
+                "network",
+                f"asks for about {expected:.3g} ties; at most {MAX_TIES:.0e} fit in memory "
+                "(each tie costs ~100 B): fewer agents, a lower degree or a lower p_within",
+            )
         )
     if g == Generator.CLUSTERED:
         if net.n_groups > n:
@@ -504,6 +511,38 @@ def cross_field_problems(s: Scenario) -> list[tuple[str, str]]:
     if s.ties.new_strength >= s.ties.strong_threshold and s.ties.strong_threshold > 0:
         out.append(("ties.new_strength", "a new tie must start weak: below ties.strong_threshold"))
     return out
+
+
+_SECTIONS = {
+    name
+    for name, f in Scenario.model_fields.items()
+    if isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel)
+}
+
+MAX_TIES = 100_000_000
+"""Largest starting network accepted, in ties (about 10 GB of tie arrays and index)."""
+
+
+def expected_ties(s: Scenario) -> float:
+    """Expected number of ties of the starting network (edge_list: not known before reading)."""
+    n, net, g = s.population.n_agents, s.network, s.network.generator
+    if g in (
+        Generator.RING_LATTICE,
+        Generator.WATTS_STROGATZ,
+        Generator.RANDOM_REGULAR,
+        Generator.ERDOS_RENYI,
+    ):
+        return n * net.degree / 2
+    if g == Generator.BARABASI_ALBERT:
+        m = net.degree // 2
+        return m * max(n - m, 0)
+    if g == Generator.COMPLETE:
+        return n * (n - 1) / 2
+    if g == Generator.CLUSTERED:
+        size, extra = divmod(n, net.n_groups)
+        within = (net.n_groups - extra) * size * (size - 1) / 2 + extra * (size + 1) * size / 2
+        return within * net.p_within + net.bridges_per_agent * n / 2
+    return 0.0
 
 
 class ScenarioError(Exception):
@@ -620,6 +659,8 @@ def validate(data: Any, source: str = "<scenario>") -> Scenario:
         data = {}
     if not isinstance(data, dict):
         raise ScenarioError([f"{source}: <top>: must be a mapping of sections"])
+    # A section written with nothing under it (`ties:`) means "all defaults".
+    data = {k: v for k, v in data.items() if not (v is None and k in _SECTIONS)}
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -627,6 +668,24 @@ def validate(data: Any, source: str = "<scenario>") -> Scenario:
         for err in exc.errors():
             problems.extend(_format_error(source, err))
         raise ScenarioError(problems) from None
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping (else the last one wins)."""
+
+    def construct_mapping(self, node, deep=False):  # noqa: D102
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key '{key}' appears twice (first on line {seen[key]})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 def read_yaml(path: str | Path) -> Any:
@@ -639,7 +698,7 @@ def read_yaml(path: str | Path) -> Any:
     except UnicodeDecodeError:
         raise ScenarioError([f"{p}: cannot read: not UTF-8 text"]) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

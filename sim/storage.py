@@ -111,8 +111,12 @@ class ResultsFolder:
         return self.final
 
     def abort(self) -> None:
-        """Remove everything written so far."""
+        """Remove everything written so far (and the scenario's folder, if left empty)."""
         shutil.rmtree(self.path, ignore_errors=True)
+        try:
+            self.path.parent.rmdir()
+        except OSError:
+            pass  # not empty: earlier results of the scenario live there
 
 
 def read_timeseries(folder: str | Path) -> pd.DataFrame:

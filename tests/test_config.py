@@ -5,6 +5,7 @@ from enum import Enum
 from pathlib import Path
 
 import pytest
+import yaml
 from pydantic import BaseModel
 
 from sim.config import (
@@ -628,3 +629,46 @@ def test_enum_defaults_are_enum_members(model):
     for field in model.model_fields.values():
         if isinstance(field.annotation, type) and issubclass(field.annotation, Enum):
             assert isinstance(field.default, field.annotation)
+
+
+def test_a_key_given_twice_is_an_error_naming_the_line(tmp_path):
+    path = tmp_path / "twice.yaml"
+    path.write_text("forgetting:\n  rate: 0.1\n  rate: 0.2\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert info.value.problems == [
+        f"{path}: line 3, column 3: invalid YAML: key 'rate' appears twice (first on line 2)"
+    ]
+
+
+def test_an_empty_section_means_its_defaults(tmp_path):
+    path = tmp_path / "empty_section.yaml"
+    path.write_text("ties:\nsteps: 3\n")
+    sc = load_scenario(path)
+    assert sc.ties == Scenario().ties and sc.steps == 3
+
+
+@pytest.mark.parametrize(
+    "network",
+    [
+        {"generator": "clustered", "n_groups": 2},
+        {"generator": "complete"},
+        {"generator": "erdos_renyi", "degree": 400},
+    ],
+)
+def test_a_network_too_large_for_memory_is_refused_at_load(tmp_path, network):
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump({"population": {"n_agents": 1_000_000}, "network": network}))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert info.value.problems[0].startswith(f"{path}: network: asks for about")
+
+
+def test_barabasi_albert_degree_must_be_even(tmp_path):
+    path = tmp_path / "ba.yaml"
+    path.write_text("network: {generator: barabasi_albert, degree: 5}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert info.value.problems == [
+        f"{path}: network.degree: must be even for barabasi_albert (got 5)"
+    ]
