@@ -58,6 +58,13 @@ class SeedStrategy(StrEnum):
     ONE_GROUP = "one_group"
 
 
+class Engine(StrEnum):
+    """Which implementation of the step rules runs a scenario (the rules are the same)."""
+
+    ARRAY = "array"
+    AGENTS = "agents"
+
+
 class PartnerChoice(StrEnum):
     """How a gossiping sharer picks the one tie it talks to in a step."""
 
@@ -134,6 +141,16 @@ class NetworkConfig(_Section):
     )
     strength: float = Field(
         0.8, gt=0.0, le=1.0, description="Initial strength of generated ties, in (0, 1]."
+    )
+    strength_spread: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description=(
+            "Relative spread of generated initial strengths: each tie's strength is "
+            "multiplied by a uniform draw in [1 - spread, 1 + spread] (capped at 1); 0 = all "
+            "equal. Not applied to edge_list strengths."
+        ),
     )
     bridge_strength: float = Field(
         0.1, gt=0.0, le=1.0, description="clustered: initial strength of bridge ties, in (0, 1]."
@@ -375,6 +392,14 @@ class Scenario(_Section):
         "scenario", pattern=r"^[A-Za-z0-9_.-]+$", description="Name; the results folder uses it."
     )
     description: str = Field("", description="Free text: what situation this stands for.")
+    engine: Engine = Field(
+        Engine.ARRAY,
+        description=(
+            "array: one step as array operations over all learners and ties (fast, the "
+            "default); agents: each learner's step() acts on its own (sim.reference, the "
+            "readable per-agent specification and baseline; slow). Same rules, same metrics."
+        ),
+    )
     steps: int = Field(200, ge=0, le=1_000_000, description="Steps (days) per replication.")
     replications: int = Field(10, ge=1, le=1_000_000, description="Replications (seeds).")
     seed: int = Field(

@@ -87,6 +87,18 @@ def build_network(cfg: NetworkConfig, n_agents: int, rng: np.random.Generator) -
         EdgeListError: if the ``edge_list`` file is missing or invalid.
         RuntimeError: if no simple random regular graph was found (not seen in practice).
     """
+    net = _build(cfg, n_agents, rng)
+    spread = cfg.strength_spread
+    if spread > 0 and Generator(cfg.generator) != Generator.EDGE_LIST and net.n_ties:
+        # Heterogeneous initial strengths, so that identical ties do not all cross the strong
+        # threshold in the same step as they decay.
+        factor = rng.uniform(1.0 - spread, 1.0 + spread, net.n_ties)
+        strength = np.minimum(net.strength * factor, 1.0)
+        net = StartNetwork(u=net.u, v=net.v, strength=strength, group=net.group)
+    return net
+
+
+def _build(cfg: NetworkConfig, n_agents: int, rng: np.random.Generator) -> StartNetwork:
     n = int(n_agents)
     if n < 1:
         raise ValueError(f"n_agents must be at least 1 (got {n})")

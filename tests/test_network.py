@@ -575,3 +575,33 @@ def test_scenario_loading_reports_edge_list_errors(tmp_path):
     )
     with pytest.raises(ScenarioError, match="network.path: line 3: self-loop"):
         load_scenario(scenario)
+
+
+def test_strength_spread_multiplies_strengths_by_a_bounded_uniform_factor():
+    cfg = NetworkConfig(
+        generator="clustered",
+        n_groups=4,
+        p_within=1.0,
+        bridges_per_agent=1.0,
+        strength=0.8,
+        bridge_strength=0.1,
+        strength_spread=0.25,
+    )
+    net = build_network(cfg, 40, np.random.default_rng(3))
+    bridge = net.group[net.u] != net.group[net.v]
+    inside = net.strength[~bridge]
+    # 0.8 * U(0.75, 1.25) capped at 1: in [0.6, 1], and not all equal.
+    assert inside.min() >= 0.6 and inside.max() <= 1.0 and inside.std() > 0
+    # Mean of 180 draws of 0.8 * U(0.75, 1.25): sd of one = 0.8 * 0.5 / sqrt(12) = 0.115, of
+    # the mean 0.115 / sqrt(180) = 0.0086; allow 5 sd.
+    assert len(inside) == 180 and abs(inside.mean() - 0.8) < 5 * 0.0086
+    assert net.strength[bridge].min() >= 0.075 and net.strength[bridge].max() <= 0.125
+
+
+def test_no_strength_spread_keeps_the_random_stream():
+    # Spread 0 draws nothing extra: the same generator state follows as without the field.
+    cfg = NetworkConfig(generator="erdos_renyi", degree=4)
+    rng_a, rng_b = np.random.default_rng(9), np.random.default_rng(9)
+    build_network(cfg, 50, rng_a)
+    build_network(cfg.model_copy(update={"strength_spread": 0.0}), 50, rng_b)
+    assert rng_a.random() == rng_b.random()
