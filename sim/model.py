@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from sim import learning, metrics, ties
 from sim.agents import Learner
-from sim.config import Generator, PartnerChoice, Policy, Scenario, SeedStrategy
+from sim.config import Engine, Generator, PartnerChoice, Policy, Scenario, SeedStrategy
 from sim.learning import Channel
 from sim.network import StartNetwork, build_network
 from sim.ties import TieKind, TieOrigin, TieTable
@@ -86,7 +86,23 @@ class LearningModel(mesa.Model):
         repository: per item, mastery of the best stored answer (0 = none).
         ties: the `TieTable`.
         record: counters of the last step.
+
+    The Mesa agents (`agents`, `learners`) are created on first access: creating a million
+    Mesa agents takes seconds and the array step never needs them, so a run that never looks
+    at them does not pay for them. `engine: agents` in the scenario returns the per-agent
+    reference engine (`sim.reference.ReferenceModel`) instead, which creates them at once.
     """
+
+    learner_class: type[Learner] = Learner
+    """The Mesa agent class of the learners (the reference engine uses a subclass)."""
+
+    def __new__(cls, scenario: Scenario, *args, **kwargs):
+        """Return the reference engine's model when the scenario asks for `engine: agents`."""
+        if cls is LearningModel and scenario.engine == Engine.AGENTS:
+            from sim.reference import ReferenceModel
+
+            cls = ReferenceModel
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -115,8 +131,7 @@ class LearningModel(mesa.Model):
         self.newly_aware = np.flatnonzero(self.knowledge.ravel() > 0)
         self.record = StepRecord()
         self.rows: list[dict[str, float]] = []
-        Learner.create_agents(self, n, index=np.arange(n))
-        self._learners = list(self.agents)
+        self._learners: list[Learner] | None = None
         self.rows.append(metrics.collect(self))
 
     # ---------------------------------------------------------------- setup
@@ -181,8 +196,30 @@ class LearningModel(mesa.Model):
 
     @property
     def learners(self) -> list[Learner]:
-        """The Mesa agents, in index order."""
+        """The Mesa agents, in index order (created on first access)."""
+        if getattr(self, "_learners", None) is None:
+            self.learner_class.create_agents(self, self.n_agents, index=np.arange(self.n_agents))
+            self._learners = list(self._all_agents)
         return self._learners
+
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """All Mesa agents of the model (the learners, created on first access)."""
+        if getattr(self, "_learners", None) is None and hasattr(self, "n_agents"):
+            self.learners  # noqa: B018 - creates them
+        return self._all_agents
+
+    @property
+    def agents_by_type(self) -> dict:
+        """Mesa's agent sets by agent class (the learners, created on first access)."""
+        self.agents  # noqa: B018
+        return self._agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Mesa's agent classes in the model."""
+        self.agents  # noqa: B018
+        return list(self._agents_by_type)
 
     def timeseries(self) -> pd.DataFrame:
         """One row per recorded step (step 0 = initial state), one column per metric."""
@@ -206,6 +243,7 @@ class LearningModel(mesa.Model):
         rng = self.rng
         k0 = self.knowledge
         self.record = rec = StepRecord()
+        self._redundant_counted = 0  # redundant exposures counted but not listed (_share)
 
         push = self._share(k0) if sc.sharing.enabled else _Events.empty()
         asked, repo_hits, answers = (
@@ -219,13 +257,16 @@ class LearningModel(mesa.Model):
             push, answers = push.subset(fits[: len(push)]), answers.subset(fits[len(push) :])
 
         targets, gains, channels, used = self._gains(k0, push, answers, repo_hits, rec)
+        rec.exposures += self._redundant_counted
+        rec.redundant_exposures += self._redundant_counted
 
         # Apply: each learner takes the best source per item this step (synchronous update).
+        # Only positive gains can be best (most exposures are redundant once an item spread).
         new_k = k0.copy()
         flat = new_k.reshape(-1)
-        tiebreak = rng.random(len(targets))
-        best = learning.first_per_group(targets, gains, tiebreak)
-        best = best[gains[best] > 0]
+        pos = np.flatnonzero(gains > 0)
+        tiebreak = rng.random(len(pos))
+        best = pos[learning.first_per_group(targets[pos], gains[pos], tiebreak, flat.size)]
         flat[targets[best]] = np.minimum(flat[targets[best]] + gains[best], 1.0)
         rec.gain_by_channel = np.bincount(
             channels[best], weights=gains[best], minlength=len(Channel)
@@ -233,7 +274,7 @@ class LearningModel(mesa.Model):
         if sc.forgetting.enabled and sc.forgetting.rate > 0:
             used_mask = np.zeros(flat.shape, dtype=bool)
             used_mask[used] = True
-            flat[:] = learning.forget(flat, used_mask, sc.forgetting.rate, sc.forgetting.floor)
+            learning.forget_in_place(flat, used_mask, sc.forgetting.rate, sc.forgetting.floor)
         if sc.sharing.policy == Policy.CASCADE:
             old = k0.reshape(-1)
             self.newly_aware = np.flatnonzero((old == 0) & (flat > 0))
@@ -259,11 +300,19 @@ class LearningModel(mesa.Model):
             keep = rng.random(len(cand)) < p_share[agent]
             sharer, item = agent[keep], cand[keep] % self.n_items
         else:
-            aware = k0 > 0
-            shares = aware & (rng.random(k0.shape) < p_share[:, None])
-            sharer, item = np.nonzero(shares)
+            # One draw per known (agent, item), none for the unknown ones.
+            known = np.flatnonzero(k0.reshape(-1) > 0)
+            if self.n_items == 1:
+                agent, item = known, np.zeros(len(known), dtype=np.int64)
+            else:
+                agent, item = np.divmod(known, self.n_items)
+            if p_share.min() < 1.0:
+                keep = rng.random(len(known)) < p_share[agent]
+                agent, item = agent[keep], item[keep]
+            sharer = agent
         if len(sharer) == 0 or len(t) == 0:
             return _Events.empty()
+        p_lo, p_hi = sh.p_notice_min, sh.p_notice_max
         if sh.policy == Policy.GOSSIP:
             # One conversation per sharer per step: one tie, all the items it shares now.
             agents = np.unique(sharer)
@@ -274,20 +323,88 @@ class LearningModel(mesa.Model):
             partner_pos[agents] = pos
             p = partner_pos[sharer]
             ok = p >= 0
-            item, pos = item[ok], p[ok]
+            src, item, pos = sharer[ok], item[ok], p[ok]
             both = np.ones(len(pos), dtype=bool)
+            tie = t.tie_of[pos].astype(np.int64)
+            s = t.strength[tie]
+            noticed = rng.random(len(pos)) < learning.linear_in_strength(s, p_lo, p_hi)
         else:
-            owner, pos = ties.expand_rows(t.indptr, sharer)
-            item = item[owner]
-            both = np.zeros(len(pos), dtype=bool)
-        tie = t.tie_of[pos]
-        s = t.strength[tie]
-        noticed = rng.random(len(pos)) < learning.linear_in_strength(
-            s, sh.p_notice_min, sh.p_notice_max
-        )
+            # Broadcast / cascade: every tie of every sharer notices with its attention, in
+            # one compiled pass (`learning.noticed_shares`). A redundant exposure (the learner
+            # already knows as much) changes nothing but the counters unless it costs time,
+            # strengthens a tie or keeps knowledge from being forgotten: then it is counted,
+            # not listed.
+            sc_ = self.scenario
+            skip = (
+                sc_.population.time_budget is None
+                and not sc_.ties.enabled
+                and not (sc_.forgetting.enabled and sc_.forgetting.rate > 0)
+            )
+            n_items = self.n_items
+            if skip and p_lo == p_hi and sh.policy == Policy.BROADCAST:
+                deg = t.indptr[1:] - t.indptr[:-1]
+                push_work = int(deg[sharer].sum())  # (sharer, item, tie) triples
+                cand = np.flatnonzero(k0.reshape(-1) < 1.0)
+                push_cost = push_work * p_hi + len(sharer)
+                # Pull costs about the candidates' degrees: skip counting them when even the
+                # mean degree says push is cheaper (early in a spread, when few know).
+                mean_deg = 2.0 * len(t) / self.n_agents
+                if len(cand) * mean_deg > 4 * push_cost:
+                    pull_work = np.inf
+                else:
+                    pull_work = int(deg[cand // n_items].sum())
+                if len(cand) == 0:  # nobody can learn anything: every share is redundant
+                    self._redundant_counted = int(rng.binomial(push_work, p_hi))
+                    return _Events.empty()
+                if pull_work < push_cost:
+                    sharing = np.zeros(k0.size, dtype=bool)
+                    sharing[sharer * n_items + item] = True
+                    src, dst, item, tie, informative = learning.pulled_shares(
+                        t.indptr,
+                        t.nbr,
+                        t.tie_of,
+                        sharing,
+                        k0.reshape(-1),
+                        n_items,
+                        cand,
+                        float(p_hi),
+                        rng,
+                    )
+                    # Each redundant triple is noticed independently with p: one binomial.
+                    self._redundant_counted = int(rng.binomial(push_work - informative, p_hi))
+                    return _Events(
+                        src=src,
+                        dst=dst,
+                        item=item,
+                        tie=tie,
+                        strength=t.strength[tie],
+                        both_spend=np.zeros(len(src), dtype=bool),
+                    )
+            src, dst, item, tie, self._redundant_counted = learning.noticed_shares(
+                t.indptr,
+                t.nbr,
+                t.tie_of,
+                t.strength,
+                sharer.astype(np.int64),
+                item.astype(np.int64),
+                k0.reshape(-1),
+                self.n_items,
+                float(p_lo),
+                float(p_hi),
+                skip,
+                rng,
+            )
+            return _Events(
+                src=src,
+                dst=dst,
+                item=item,
+                tie=tie,
+                strength=t.strength[tie],
+                both_spend=np.zeros(len(src), dtype=bool),
+            )
         return _Events(
-            src=t.src[pos][noticed],
-            dst=t.nbr[pos][noticed],
+            src=src[noticed],
+            dst=t.nbr[pos][noticed].astype(np.int64),
             item=item[noticed],
             tie=tie[noticed],
             strength=s[noticed],
@@ -334,7 +451,7 @@ class LearningModel(mesa.Model):
 
         # Ties who see the question.
         owner, pos = ties.expand_rows(t.indptr, askers)
-        helper = t.nbr[pos]
+        helper = t.nbr[pos].astype(np.int64)
         qi = item[owner]
         level_h = k0[helper, qi]
         able = (level_h >= hc.able_threshold) & (level_h > level_a[owner])
@@ -351,7 +468,7 @@ class LearningModel(mesa.Model):
             )
             n_able += np.where(self.member[askers], n_able_members - tied_members, 0.0)
 
-        tie = t.tie_of[pos]
+        tie = t.tie_of[pos].astype(np.int64)
         s = t.strength[tie]
         p = learning.p_answer(
             self.helpfulness[helper],
@@ -390,17 +507,16 @@ class LearningModel(mesa.Model):
         is_member = self.member[askers]
         for it in np.unique(item[is_member]):
             col = k0[members, it]
-            order = np.argsort(col, kind="stable")
+            # Able = level >= able_threshold and level > the asker's level: only members at
+            # the threshold need sorting (usually few of them).
+            pool = np.flatnonzero(col >= hc.able_threshold)
+            order = pool[np.argsort(col[pool], kind="stable")]
             levels = col[order]
             sorted_members[int(it)] = members[order]
             q = np.flatnonzero(is_member & (item == it))
-            # Able = level >= able_threshold and level > the asker's level.
-            first = np.maximum(
-                np.searchsorted(levels, hc.able_threshold, side="left"),
-                np.searchsorted(levels, level_a[q], side="right"),
-            )
+            first = np.searchsorted(levels, level_a[q], side="right")
             start[q] = first
-            count[q] = len(members) - first
+            count[q] = len(order) - first
         return start, count, sorted_members
 
     def _stranger_answers(self, askers, item, n_able, comm, hc) -> _Events:
@@ -422,9 +538,6 @@ class LearningModel(mesa.Model):
         )
         k = rng.binomial(count.astype(np.int64), np.clip(p_max, 0.0, 1.0))
         src, dst, its = [], [], []
-        tie_keys = self.ties.keys()
-        key_order = np.argsort(tie_keys)
-        sorted_keys = tie_keys[key_order]
         for q in np.flatnonzero(k > 0):
             pool = sorted_members[int(item[q])]
             picks = pool[start[q] + rng.choice(int(count[q]), int(k[q]), replace=False)]
@@ -435,12 +548,7 @@ class LearningModel(mesa.Model):
             return _Events.empty()
         src, dst, its = np.concatenate(src), np.concatenate(dst), np.concatenate(its)
         accept = rng.random(len(src)) < self.helpfulness[src] / max(h_max, 1e-300)
-        keys = ties.pair_keys(src, dst, self.n_agents)
-        if len(sorted_keys):
-            where = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-            tied = sorted_keys[where] == keys
-        else:
-            tied = np.zeros(len(keys), dtype=bool)
+        tied = ties.are_tied(self.ties.indptr, self.ties.nbr, src, dst)
         keep = accept & ~tied
         m = int(keep.sum())
         return _Events(
@@ -567,13 +675,16 @@ class LearningModel(mesa.Model):
         ok = m <= 1
         if ok.all():
             return ok
-        complex_items = np.flatnonzero(self.sources_required > 1)
-        aware = (self.knowledge[:, complex_items] > 0).astype(np.int32)
-        counts = self.adjacency() @ aware  # holders among each agent's ties
-        col = np.full(self.n_items, -1, dtype=np.int64)
-        col[complex_items] = np.arange(len(complex_items))
         need = ~ok
-        have = counts[push.dst[need], col[push.item[need]]]
+        t = self.ties
+        have = learning.tied_holders(
+            t.indptr,
+            t.nbr,
+            self.knowledge.reshape(-1),
+            self.n_items,
+            push.dst[need],
+            push.item[need],
+        )
         ok = ok.copy()
         ok[need] = have >= m[need]
         return ok

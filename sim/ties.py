@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+import numba
 import numpy as np
 
 
@@ -35,12 +36,14 @@ class TieTable:
 
     Attributes:
         n_agents: number of learners; endpoints are in 0..n_agents-1.
-        u, v: endpoints, `u < v`, one row per undirected tie.
+        u, v: endpoints, `u < v`, one row per undirected tie (`agent_dtype`: int32 while
+            the ids fit; widen before arithmetic that can overflow).
         strength: in (0, 1].
         origin: a `TieOrigin` code per tie.
         last_used: the step the tie last carried an interaction (-1 = never).
         indptr, nbr, tie_of: CSR index over both directions: the neighbours of agent a are
-            `nbr[indptr[a]:indptr[a+1]]`, reached over ties `tie_of[...]`.
+            `nbr[indptr[a]:indptr[a+1]]`, reached over ties `tie_of[...]` (int32 when the
+            ids fit, to halve the index's memory; widen before arithmetic that can overflow).
     """
 
     n_agents: int
@@ -52,7 +55,6 @@ class TieTable:
     indptr: np.ndarray = field(init=False)
     nbr: np.ndarray = field(init=False)
     tie_of: np.ndarray = field(init=False)
-    src: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.reindex()
@@ -65,8 +67,8 @@ class TieTable:
         m = len(u)
         return cls(
             n_agents=n_agents,
-            u=np.asarray(u, dtype=np.int64),
-            v=np.asarray(v, dtype=np.int64),
+            u=np.asarray(u, dtype=agent_dtype(n_agents)),
+            v=np.asarray(v, dtype=agent_dtype(n_agents)),
             strength=np.asarray(strength, dtype=np.float64).copy(),
             origin=np.full(m, TieOrigin.INITIAL, dtype=np.int8),
             last_used=np.full(m, -1, dtype=np.int32),
@@ -77,7 +79,12 @@ class TieTable:
 
     def reindex(self) -> None:
         """Rebuild the CSR neighbour index from the endpoint arrays."""
-        self.indptr, self.nbr, self.tie_of, self.src = build_index(self.u, self.v, self.n_agents)
+        self.indptr, self.nbr, self.tie_of = build_index(self.u, self.v, self.n_agents)
+
+    @property
+    def src(self) -> np.ndarray:
+        """The source agent of every CSR entry (computed on demand, not stored)."""
+        return np.repeat(np.arange(self.n_agents), np.diff(self.indptr))
 
     @property
     def degree(self) -> np.ndarray:
@@ -101,38 +108,76 @@ class TieTable:
 
     def add(self, u: np.ndarray, v: np.ndarray, strength: float, origin: np.ndarray, step: int):
         """Append new canonical ties (the index is not rebuilt)."""
-        self.u = np.concatenate([self.u, u])
-        self.v = np.concatenate([self.v, v])
+        self.u = np.concatenate([self.u, u]).astype(self.u.dtype, copy=False)
+        self.v = np.concatenate([self.v, v]).astype(self.v.dtype, copy=False)
         self.strength = np.concatenate([self.strength, np.full(len(u), strength)])
         self.origin = np.concatenate([self.origin, origin.astype(np.int8)])
         self.last_used = np.concatenate([self.last_used, np.full(len(u), step, dtype=np.int32)])
 
 
+def agent_dtype(n_agents: int) -> type:
+    """The integer type of agent ids: int32 while they fit (half the memory of int64)."""
+    return np.int32 if n_agents < np.iinfo(np.int32).max else np.int64
+
+
 def build_index(
     u: np.ndarray, v: np.ndarray, n_agents: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSR index of an undirected tie list, over both directions.
 
     Args:
-        u: first endpoint of each tie.
+        u: first endpoint of each tie (distinct unordered pairs).
         v: second endpoint of each tie.
         n_agents: number of agents.
 
     Returns:
-        indptr (n_agents + 1), nbr (2 * ties), tie_of (2 * ties) and src (2 * ties): entry p is
-        the directed edge src[p] -> nbr[p] over tie tie_of[p]; entries are grouped by src in
-        increasing order, and within a source by neighbour.
+        indptr (n_agents + 1, int64), nbr (2 * ties) and tie_of (2 * ties): the entries
+        `indptr[a]:indptr[a+1]` are the directed edges a -> nbr[p] over tie tie_of[p], sorted
+        by neighbour. nbr and tie_of are int32 when the ids fit.
     """
     m = len(u)
-    src = np.concatenate([u, v]).astype(np.int64)
-    dst = np.concatenate([v, u]).astype(np.int64)
-    tie = np.concatenate([np.arange(m), np.arange(m)]).astype(np.int64)
-    order = np.lexsort((dst, src))
-    src, dst, tie = src[order], dst[order], tie[order]
-    counts = np.bincount(src, minlength=n_agents)
+    idx = np.int32 if max(n_agents, m) < np.iinfo(np.int32).max else np.int64
     indptr = np.zeros(n_agents + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    return indptr, dst, tie, src
+    nbr = np.empty(2 * m, dtype=idx)
+    tie_of = np.empty(2 * m, dtype=idx)
+    _fill_index(np.asarray(u), np.asarray(v), indptr, nbr, tie_of)
+    return indptr, nbr, tie_of
+
+
+@numba.njit(cache=True)
+def _fill_index(u, v, indptr, nbr, tie_of):  # pragma: no cover - compiled
+    """Counting sort of both directions of every tie by source, then each row by neighbour."""
+    n = len(indptr) - 1
+    for i in range(len(u)):
+        indptr[u[i] + 1] += 1
+        indptr[v[i] + 1] += 1
+    for a in range(n):
+        indptr[a + 1] += indptr[a]
+    fill = indptr[:-1].copy()
+    for i in range(len(u)):
+        a, b = u[i], v[i]
+        nbr[fill[a]] = b
+        tie_of[fill[a]] = i
+        fill[a] += 1
+        nbr[fill[b]] = a
+        tie_of[fill[b]] = i
+        fill[b] += 1
+    for a in range(n):
+        lo, hi = indptr[a], indptr[a + 1]
+        if hi - lo > 32:
+            order = np.argsort(nbr[lo:hi], kind="mergesort")
+            nbr[lo:hi] = nbr[lo:hi][order]
+            tie_of[lo:hi] = tie_of[lo:hi][order]
+            continue
+        for x in range(lo + 1, hi):  # insertion sort: rows are short
+            key, t = nbr[x], tie_of[x]
+            y = x - 1
+            while y >= lo and nbr[y] > key:
+                nbr[y + 1] = nbr[y]
+                tie_of[y + 1] = tie_of[y]
+                y -= 1
+            nbr[y + 1] = key
+            tie_of[y + 1] = t
 
 
 def expand_rows(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -259,3 +304,27 @@ def triadic_candidates(
     _, far = random_neighbour(indptr, nbr, mid, rng)
     # mid always has a neighbour (who), so who2 == mid and the arrays align.
     return who, far
+
+
+@numba.njit(cache=True)
+def are_tied(indptr, nbr, a, b):  # pragma: no cover - compiled
+    """For each pair (a[i], b[i]), whether they are tied: a binary search in a's sorted row.
+
+    Args:
+        indptr: CSR row pointer (`build_index`; rows sorted by neighbour).
+        nbr: CSR neighbour per entry.
+        a: one agent per pair.
+        b: the other agent.
+    """
+    out = np.zeros(len(a), np.bool_)
+    for i in range(len(a)):
+        lo, hi = indptr[a[i]], indptr[a[i] + 1]
+        x = b[i]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if nbr[mid] < x:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[i] = lo < indptr[a[i] + 1] and nbr[lo] == x
+    return out

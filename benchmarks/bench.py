@@ -1,0 +1,354 @@
+"""Benchmarks: speed and memory of the array engine, against the reference engine and NDlib.
+
+    python benchmarks/bench.py                 # the full table (about 20-40 minutes)
+    python benchmarks/bench.py --quick         # a smoke run at 10^3 agents (seconds)
+
+For the simple-contagion special case (broadcast SI on an Erdos-Renyi graph of mean degree
+10: every aware learner shares every step, each tie notices with probability 0.1, one
+exposure informs fully, nothing else on) and for each shipped scenario (its own rules, with
+groups of 20 learners so the mean degree stays about 10 at every size; structural metrics
+off), at each size it measures in a fresh process:
+
+- ns per tie-step and per agent-step of the array engine (the step time, metrics included,
+  divided by steps x mean ties, or steps x agents; setup excluded and reported apart);
+- peak memory per agent: the growth of the process's peak resident memory over the run,
+  divided by the agents (compare the target 100 B/agent + 5 B/tie + 4 B/agent-item, also
+  printed per agent);
+- speed ratios of the array engine over the reference engine (`engine: agents`) and over
+  NDlib's SI model on the same starting graph (beta = the mean attention), over the same
+  steps. A slow engine runs at most `--limit` seconds: a size whose projected time exceeds
+  it (from the size before) is skipped and the table says so; a run cut short compares the
+  steps it finished.
+
+Then sweep throughput: the same jobs through `sim.experiment.run_jobs` with 1 and 2 worker
+processes (and a check that they give identical results). The table is printed and written
+to `benchmarks/results.csv` (`--out`). Times are wall-clock on whatever else the machine is
+doing: run it on an idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SHIPPED = ["social_network", "closed_community", "weak_ties", "hybrid"]
+CASES = ["simple_contagion", *SHIPPED]
+SI_BETA = 0.1
+
+
+def scenario(case: str, n: int, steps: int, engine: str = "array"):
+    """The scenario of a benchmark case at n agents."""
+    from sim.config import Scenario, load_scenario
+
+    if case == "simple_contagion":
+        return Scenario.model_validate(
+            {
+                "name": "simple_contagion",
+                "engine": engine,
+                "steps": steps,
+                "population": {"n_agents": n, "activity_sigma": 0.0, "n_interests": 0},
+                "network": {"generator": "erdos_renyi", "degree": 10},
+                "knowledge": {
+                    "n_topics": 1,
+                    "item_classes": [
+                        {
+                            "name": "facts",
+                            "n_items": 1,
+                            "complexity": 0.0,
+                            "seeding": {"n_holders": 10},
+                        }
+                    ],
+                },
+                "learning": {"surface_rate": 1.0, "bandwidth_min": 1.0, "bandwidth_max": 1.0},
+                "sharing": {
+                    "policy": "broadcast",
+                    "p_share": 1.0,
+                    "p_notice_min": SI_BETA,
+                    "p_notice_max": SI_BETA,
+                },
+                "help": {"enabled": False},
+                "ties": {"enabled": False},
+                "forgetting": {"enabled": False},
+                "innovation": {"enabled": False},
+                "metrics": {"structure_every": 0},
+            }
+        )
+    return load_scenario(
+        ROOT / "scenarios" / f"{case}.yaml",
+        [
+            f"population.n_agents={n}",
+            f"network.n_groups={max(1, n // 20)}",
+            f"steps={steps}",
+            "metrics.structure_every=0",
+            f"engine={engine}",
+        ],
+    )
+
+
+def _maxrss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+# ---------------------------------------------------------------------------------- one run
+
+
+def run_one(case: str, n: int, engine: str, steps: int, limit: float, seed: int) -> dict:
+    """Run one engine once in this process; returns timings and memory as a dict."""
+    import numpy as np
+
+    from sim.model import LearningModel
+
+    if engine == "ndlib":
+        return _run_ndlib(case, n, steps, limit, seed)
+    sc = scenario(case, n, steps, engine)
+    if engine == "array":  # load the compiled kernels (numba's cache) before timing
+        warm = LearningModel(scenario(case, 200, 3), rng=seed)
+        for _ in range(3):
+            warm.step()
+        del warm
+    base = _maxrss()
+    t0 = time.perf_counter()
+    m = LearningModel(sc, rng=seed)
+    init = time.perf_counter() - t0
+    step_times, n_ties = [], []
+    t_run = time.perf_counter()
+    for _ in range(steps):
+        t = time.perf_counter()
+        m.step()
+        step_times.append(time.perf_counter() - t)
+        n_ties.append(len(m.ties))
+        if time.perf_counter() - t_run > limit:
+            break
+    return {
+        "init_s": init,
+        "step_times": step_times,
+        "mean_ties": float(np.mean(n_ties)) if n_ties else float(len(m.ties)),
+        "start_ties": float(len(m.ties)),
+        "n_items": m.n_items,
+        "peak_growth_bytes": _maxrss() - base,
+        "share_aware": m.rows[-1]["share_aware"],
+    }
+
+
+def _run_ndlib(case: str, n: int, steps: int, limit: float, seed: int) -> dict:
+    """NDlib's SI model on the case's starting graph (building the graph is not timed)."""
+    import ndlib.models.epidemics as ep
+    import ndlib.models.ModelConfig as mc
+    import networkx as nx
+
+    from sim.model import LearningModel
+
+    sc = scenario(case, n, steps)
+    m = LearningModel(sc, rng=seed)
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(zip(m.ties.u.tolist(), m.ties.v.tolist(), strict=True))
+    sh = sc.sharing
+    model = ep.SIModel(g, seed=seed)
+    cfg = mc.Configuration()
+    cfg.add_model_parameter("beta", (sh.p_notice_min + sh.p_notice_max) / 2)
+    cfg.add_model_parameter("fraction_infected", max(float((m.knowledge > 0).any(1).mean()), 1 / n))
+    model.set_initial_status(cfg)
+    step_times = []
+    t_run = time.perf_counter()
+    for _ in range(steps):
+        t = time.perf_counter()
+        model.iteration(node_status=False)
+        step_times.append(time.perf_counter() - t)
+        if time.perf_counter() - t_run > limit:
+            break
+    return {"step_times": step_times}
+
+
+def in_subprocess(case, n, engine, steps, limit, seed) -> dict:
+    """`run_one` in a fresh Python process (clean memory high-water mark, own imports)."""
+    cmd = [
+        sys.executable,
+        __file__,
+        "--one",
+        json.dumps([case, n, engine, steps, limit, seed]),
+    ]
+    try:
+        out = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=limit * 4 + 120, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": "timeout"}
+    if out.returncode != 0:
+        last = (out.stderr.strip().splitlines() or ["failed"])[-1]
+        return {"error": last[:120]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------------- the table
+
+
+def table(sizes: list[int], steps: int, limit: float, seed: int, cases: list[str]) -> list[dict]:
+    """One row per (case, size)."""
+    rows = []
+    for case in cases:
+        projected: dict[str, float] = {}  # engine -> per-step seconds at the previous size
+        prev_n = None
+        for n in sizes:
+            arr = in_subprocess(case, n, "array", steps, 10 * limit, seed)
+            if "error" in arr:
+                rows.append({"case": case, "n_agents": n, "note": f"array: {arr['error']}"})
+                continue
+            st = arr["step_times"]
+            total = sum(st)
+            row = {
+                "case": case,
+                "n_agents": n,
+                "n_ties": round(arr["mean_ties"]),
+                "steps": len(st),
+                "init_s": round(arr["init_s"], 3),
+                "run_s": round(total, 3),
+                "ns_per_tie_step": round(total / len(st) / max(arr["mean_ties"], 1) * 1e9, 2),
+                "ns_per_agent_step": round(total / len(st) / n * 1e9, 1),
+                "peak_bytes_per_agent": round(arr["peak_growth_bytes"] / n, 1),
+                "target_bytes_per_agent": round(
+                    100 + 5 * arr["start_ties"] / n + 4 * arr["n_items"], 1
+                ),
+            }
+            for engine, col in (("agents", "vs_reference"), ("ndlib", "vs_ndlib")):
+                est = projected.get(engine)
+                if est is not None and prev_n and est * (n / prev_n) * steps > limit:
+                    row[col] = f"skipped (projected {est * n / prev_n * steps:.0f} s > {limit:g} s)"
+                    projected[engine] = est * n / prev_n
+                    continue
+                other = in_subprocess(case, n, engine, steps, limit, seed)
+                if "error" in other:
+                    row[col] = other["error"]
+                    continue
+                k = len(other["step_times"])
+                theirs = sum(other["step_times"])
+                ours = sum(st[:k])
+                projected[engine] = theirs / max(k, 1)
+                ratio = theirs / ours if ours > 0 else float("nan")
+                row[col] = f"{ratio:.1f}" + ("" if k == len(st) else f" (first {k} steps)")
+            prev_n = n
+            rows.append(row)
+            print(_line(row), flush=True)
+    return rows
+
+
+def sweep_throughput(n_jobs: int, n_agents: int, steps: int, seed: int) -> list[dict]:
+    """Jobs per second with 1 and 2 worker processes, and whether results are identical."""
+    from sim.experiment import Job, replication_seeds, run_jobs, run_key
+
+    sc = scenario("weak_ties", n_agents, steps)
+    jobs = [Job(0, r, s, run_key(sc, s), sc) for r, s in enumerate(replication_seeds(seed, n_jobs))]
+    out, results = [], {}
+    for workers in (1, 2):
+        t = time.perf_counter()
+        got = {o.job.replication: o.timeseries for o in run_jobs(jobs, workers=workers)}
+        wall = time.perf_counter() - t
+        results[workers] = got
+        out.append(
+            {
+                "case": f"sweep weak_ties n={n_agents} x {steps} steps",
+                "workers": workers,
+                "jobs": n_jobs,
+                "wall_s": round(wall, 2),
+                "jobs_per_s": round(n_jobs / wall, 3),
+            }
+        )
+    same = all(results[1][r].equals(results[2][r]) for r in results[1])
+    out[1]["speedup"] = round(out[1]["jobs_per_s"] / out[0]["jobs_per_s"], 2)
+    out[1]["identical_results"] = same
+    return out
+
+
+COLUMNS = [
+    "case",
+    "n_agents",
+    "n_ties",
+    "steps",
+    "init_s",
+    "run_s",
+    "ns_per_tie_step",
+    "ns_per_agent_step",
+    "peak_bytes_per_agent",
+    "target_bytes_per_agent",
+    "vs_reference",
+    "vs_ndlib",
+    "note",
+]
+
+
+def _line(row: dict) -> str:
+    return " | ".join(str(row.get(c, "")) for c in COLUMNS)
+
+
+def markdown(csv: str) -> str:
+    """A results CSV as the Markdown tables of the README (speed and memory; sweeps)."""
+    import pandas as pd
+
+    df = pd.read_csv(csv, dtype=str).fillna("")
+    for c in ("n_agents", "n_ties", "steps", "workers", "jobs"):
+        if c in df:
+            df[c] = df[c].str.removesuffix(".0")
+    runs = df[df["n_agents"] != ""]
+    cols = [c for c in COLUMNS if c in runs and runs[c].ne("").any()]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(r[c] for c in cols) + " |" for _, r in runs.iterrows()]
+    sweep = df[df["n_agents"] == ""]
+    if len(sweep):
+        scols = ["case", "workers", "jobs", "wall_s", "jobs_per_s", "speedup", "identical_results"]
+        lines += ["", "| " + " | ".join(scols) + " |", "|" + "---|" * len(scols)]
+        lines += ["| " + " | ".join(r[c] for c in scols) + " |" for _, r in sweep.iterrows()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line entry point."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10^3 agents, 10 steps: a smoke run")
+    ap.add_argument("--sizes", default="1000,10000,100000,1000000", help="comma-separated")
+    ap.add_argument("--steps", type=int, default=100)
+    ap.add_argument("--limit", type=float, default=60.0, help="seconds for a slow engine")
+    ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results.csv"))
+    ap.add_argument("--markdown", metavar="CSV", help="print a results CSV as Markdown tables")
+    ap.add_argument("--one", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.markdown:
+        print(markdown(args.markdown))
+        return
+    if args.one:
+        print(json.dumps(run_one(*json.loads(args.one))))
+        return
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    steps, limit = args.steps, args.limit
+    sweep = (24, 2000, 1000)
+    if args.quick:
+        sizes, steps, limit, sweep = [1000], 10, 10.0, (2, 200, 10)
+    cases = args.cases.split(",")
+    print(" | ".join(COLUMNS), flush=True)
+    rows = table(sizes, steps, limit, args.seed, cases)
+    sw = sweep_throughput(*sweep, seed=args.seed)
+    for r in sw:
+        print(r, flush=True)
+
+    import pandas as pd
+
+    df = pd.concat([pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(sw)], ignore_index=True)
+    for c in ("n_agents", "n_ties", "steps", "workers", "jobs"):
+        df[c] = df[c].astype("Int64")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(args.out, index=False)
+    print(f"wrote {args.out} (python {sys.version.split()[0]}, {os.cpu_count()} cores)")
+
+
+if __name__ == "__main__":
+    main()
