@@ -780,10 +780,29 @@ def _materialise_item_classes(data: dict[str, Any], keys: list[str]) -> None:
             know["item_classes"] = [ItemClassConfig().model_dump(mode="json")]
 
 
+def set_field(data: dict[str, Any], keys: list[str], value: Any) -> dict[str, Any]:
+    """Return a copy of `data` with the field at `keys` set (default item classes filled in).
+
+    Raises:
+        IndexError, ValueError, TypeError, AttributeError: if `keys` is not a field path of
+            `data` (e.g. an item class index beyond the list).
+    """
+    data = _deep_copy(data)
+    _materialise_item_classes(data, keys)
+    return apply_override(data, keys, value)
+
+
+SWEEP_KEY = "sweep"
+"""Top-level key of a scenario's sweep block (parsed by `sim.sweep`, not part of `Scenario`)."""
+
+
 def load_scenario(
     path: str | Path, overrides: list[str] | None = None, *, base_dir: Path | None = None
 ) -> Scenario:
     """Read, override and validate a scenario file.
+
+    A `sweep` block, if any, is ignored here: this returns the base scenario (see
+    `sim.sweep.load_experiment` for the points of a sweep).
 
     Args:
         path: the YAML file.
@@ -793,6 +812,27 @@ def load_scenario(
 
     Raises:
         ScenarioError: with one message per problem, each naming the file and field path.
+    """
+    data = read_scenario_data(path, overrides, base_dir=base_dir)
+    data.pop(SWEEP_KEY, None)
+    scenario = validate(data, source=str(path))
+    check_files(scenario, source=str(path))
+    return scenario
+
+
+def read_scenario_data(
+    path: str | Path, overrides: list[str] | None = None, *, base_dir: Path | None = None
+) -> dict[str, Any]:
+    """Read a scenario file and apply overrides, without validating (sweep block kept).
+
+    Args:
+        path: the YAML file.
+        overrides: `section.field=value` strings, applied in order.
+        base_dir: folder that relative `network.path` values are resolved against (default:
+            the scenario file's folder).
+
+    Raises:
+        ScenarioError: if the file cannot be read or parsed, or an override is malformed.
     """
     path = Path(path)
     data = read_yaml(path)
@@ -818,9 +858,7 @@ def load_scenario(
             net = dict(net)
             net["path"] = str(((base_dir or path.parent) / p).resolve())
             data = {**data, "network": net}
-    scenario = validate(data, source=str(path))
-    check_files(scenario, source=str(path))
-    return scenario
+    return data
 
 
 def check_files(scenario: Scenario, source: str) -> None:
@@ -835,11 +873,17 @@ def check_files(scenario: Scenario, source: str) -> None:
         raise ScenarioError([f"{source}: network.path: {exc}"]) from None
 
 
-def dump_scenario(scenario: Scenario) -> str:
-    """The fully resolved scenario as YAML; loading it back gives an equal scenario."""
-    return yaml.safe_dump(
-        scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True, width=100
-    )
+def dump_scenario(scenario: Scenario, sweep: dict[str, Any] | None = None) -> str:
+    """The fully resolved scenario as YAML; loading it back gives an equal scenario.
+
+    Args:
+        scenario: the scenario (a sweep's base scenario, for a sweep).
+        sweep: a sweep block to append (see `sim.sweep.Sweep.to_dict`), or None.
+    """
+    data = scenario.model_dump(mode="json")
+    if sweep:
+        data[SWEEP_KEY] = sweep
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def field_paths(model: type[BaseModel] = Scenario, prefix: str = "") -> list[str]:

@@ -1,15 +1,23 @@
-"""The results folder: every file written atomically, and read back.
+"""The results folder: every file written atomically, runs streamed to disk, and read back.
 
-A run writes into a hidden `.partial` folder and renames it into place only when every file
-is complete, so an interrupted run leaves no half-written results folder behind.
+A results folder exists from the moment an experiment starts. Each finished run is written
+at once as its own small file ``runs/<key>.parquet`` (a run that raised as
+``failures/<key>.json``), so an interrupted or killed experiment loses no finished run and
+can be resumed: the keys present in ``runs/`` are the runs already done. Every file goes
+through a temporary file and a rename, so no file is ever half written; the temporaries a
+SIGKILL can leave behind are hidden (``.*.tmp``) and removed when the folder is reopened.
+``manifest.json`` says ``"status": "running"`` until the consolidated tables and figures are
+written, then ``"complete"`` (or ``"partial"`` if some runs failed; rerunning retries them).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
-import shutil
 import tempfile
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,9 +30,22 @@ _FILE_MODE = 0o666 & ~_UMASK  # what open() would give; mkstemp alone gives 0600
 
 TIMESERIES = "timeseries.parquet"
 SUMMARY = "summary.csv"
+POINTS = "points.csv"
+FAILURES = "failures.csv"
+DIFFERENCES = "differences.csv"
 MANIFEST = "manifest.json"
 SCENARIO = "scenario.yaml"
+SCENARIOS = "scenarios"
 FIGURES = "figures"
+RUNS = "runs"
+FAILED = "failures"
+
+RUNNING = "running"
+"""Manifest status while runs are going on, or after an interrupt: rerun to resume."""
+COMPLETE = "complete"
+"""Manifest status when every run finished and the tables and figures are written."""
+PARTIAL = "partial"
+"""Manifest status when the tables are written but some runs failed: rerun to retry them."""
 
 
 def utc_stamp(now: datetime | None = None) -> str:
@@ -32,8 +53,15 @@ def utc_stamp(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _tmp_path(path: Path) -> str:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    return tmp
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write bytes to `path` through a temporary file and a rename (never half a file)."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -50,9 +78,9 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def write_table(path: Path, df: pd.DataFrame) -> None:
     """Write a table atomically as Parquet or CSV, by the file's extension."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = _tmp_path(path)
     try:
         if path.suffix == ".parquet":
             df.to_parquet(tmp, index=False)
@@ -65,32 +93,105 @@ def write_table(path: Path, df: pd.DataFrame) -> None:
         raise
 
 
-class ResultsFolder:
-    """A results folder `<root>/<name>/<UTC stamp>/` being written.
+class ParquetStream:
+    """A Parquet file written table by table, appearing under its name only when closed.
 
-    Files go into a hidden sibling `.<stamp>.partial` until `finish` renames it into place;
-    `abort` removes it.
+    Tables are gathered into row groups of about `row_group_rows` rows, so memory holds at
+    most one row group, and the file's footer (one entry per row group and column) stays
+    small, however many tables are written. Every table is conformed to the given column
+    order and types (missing columns become null).
 
     Args:
-        root: the results root (e.g. `results/`).
-        name: the scenario name.
-        stamp: folder name; default: the current UTC time (suffixed if it exists).
+        path: the final file.
+        schema: the pyarrow schema of the file.
+        row_group_rows: rows gathered before a row group is written.
     """
 
-    def __init__(self, root: Path, name: str, stamp: str | None = None) -> None:
+    def __init__(self, path: Path, schema: Any, row_group_rows: int = 65_536) -> None:
+        import pyarrow.parquet as pq
+
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.schema = schema
+        self.row_group_rows = row_group_rows
+        self._tmp = _tmp_path(self.path)
+        self._writer = pq.ParquetWriter(self._tmp, schema)
+        self._buffer: list[Any] = []
+        self._buffered = 0
+        self.rows = 0
+
+    def write(self, df: pd.DataFrame) -> None:
+        """Append a table's rows."""
+        import pyarrow as pa
+
+        cols = {}
+        for f in self.schema:
+            if f.name in df.columns:
+                cols[f.name] = pa.array(df[f.name], type=f.type, from_pandas=True)
+            else:
+                cols[f.name] = pa.nulls(len(df), type=f.type)
+        self._buffer.append(pa.table(cols, schema=self.schema))
+        self._buffered += len(df)
+        self.rows += len(df)
+        if self._buffered >= self.row_group_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self._buffer:
+            table = pa.concat_tables(self._buffer)
+            self._writer.write_table(table, row_group_size=max(len(table), 1))
+        self._buffer, self._buffered = [], 0
+
+    def close(self) -> None:
+        """Finish the file and move it into place."""
+        self._flush()
+        self._writer.close()
+        os.chmod(self._tmp, _FILE_MODE)
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        """Drop everything written so far."""
+        self._buffer = []
+        with contextlib.suppress(Exception):
+            self._writer.close()
+        Path(self._tmp).unlink(missing_ok=True)
+
+
+def run_key(payload: dict[str, Any]) -> str:
+    """SHA-256 (hex) of a JSON payload with sorted keys: the key of a run."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class ResultsFolder:
+    """A results folder ``<root>/<name>/<UTC stamp>/`` (see the module docstring).
+
+    Args:
+        path: an existing results folder (use `create` for a new one).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @classmethod
+    def create(cls, root: Path, name: str, stamp: str | None = None) -> ResultsFolder:
+        """Make a new, empty folder `<root>/<name>/<stamp>` (suffixed ``-1``... if taken)."""
         base = Path(root) / name
         stamp = stamp or utc_stamp()
-        final = base / stamp
-        i = 1
-        while final.exists() or (base / f".{final.name}.partial").exists():
-            final = base / f"{stamp}-{i}"
-            i += 1
-        self.final = final
-        self.path = base / f".{final.name}.partial"
-        self.path.mkdir(parents=True)
+        base.mkdir(parents=True, exist_ok=True)
+        i = 0
+        while True:
+            final = base / (stamp if i == 0 else f"{stamp}-{i}")
+            try:
+                final.mkdir()
+                return cls(final)
+            except FileExistsError:
+                i += 1
 
     def file(self, name: str) -> Path:
-        """Where a file of the folder is being written."""
+        """Where a file of the folder lives."""
         return self.path / name
 
     def write_text(self, name: str, text: str) -> None:
@@ -105,23 +206,169 @@ class ResultsFolder:
         """Write a table atomically (Parquet or CSV by extension)."""
         write_table(self.file(name), df)
 
-    def finish(self) -> Path:
-        """Move the complete folder into place and return its final path."""
-        os.replace(self.path, self.final)
-        return self.final
+    def stream_parquet(self, name: str, schema: Any) -> ParquetStream:
+        """A `ParquetStream` for a file of the folder."""
+        return ParquetStream(self.file(name), schema)
 
-    def abort(self) -> None:
-        """Remove everything written so far (and the scenario's folder, if left empty)."""
-        shutil.rmtree(self.path, ignore_errors=True)
+    # --- runs -----------------------------------------------------------------------------
+
+    def run_path(self, key: str) -> Path:
+        """The file of a finished run."""
+        return self.path / RUNS / f"{key}.parquet"
+
+    def finished_keys(self) -> set[str]:
+        """Keys of the runs already written (the hidden temporaries do not count)."""
+        runs = self.path / RUNS
+        if not runs.is_dir():
+            return set()
+        return {p.stem for p in runs.glob("*.parquet") if not p.name.startswith(".")}
+
+    def write_run(self, key: str, ts: pd.DataFrame) -> None:
+        """Write one finished run's time series, and drop an earlier failure of the same key."""
+        write_table(self.run_path(key), ts)
+        (self.path / FAILED / f"{key}.json").unlink(missing_ok=True)
+
+    def read_run(self, key: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """The time series of one finished run."""
+        return pd.read_parquet(self.run_path(key), columns=columns)
+
+    def run_schema(self, key: str) -> Any:
+        """The pyarrow schema of a finished run's file (read from its footer only)."""
+        import pyarrow.parquet as pq
+
+        return pq.read_schema(self.run_path(key))
+
+    def write_failure(self, key: str, record: dict[str, Any]) -> None:
+        """Record a run that raised: its error and parameters."""
+        write_atomic(
+            self.path / FAILED / f"{key}.json",
+            (json.dumps(record, indent=2, default=str) + "\n").encode("utf-8"),
+        )
+
+    def failure_records(self) -> list[dict[str, Any]]:
+        """Every recorded failure of a run that has not finished since."""
+        folder = self.path / FAILED
+        if not folder.is_dir():
+            return []
+        done = self.finished_keys()
+        out = []
+        for p in sorted(folder.glob("*.json")):
+            if p.name.startswith(".") or p.stem in done:
+                continue
+            out.append(json.loads(p.read_text(encoding="utf-8")))
+        return out
+
+    def clean_temp(self) -> list[Path]:
+        """Remove the hidden temporaries a killed writer left behind; return what went."""
+        gone = []
+        for p in self.path.rglob(".*.tmp"):
+            p.unlink(missing_ok=True)
+            gone.append(p)
+        return gone
+
+    def status(self) -> str | None:
+        """The manifest's status, or None without a readable manifest."""
         try:
-            self.path.parent.rmdir()
-        except OSError:
-            pass  # not empty: earlier results of the scenario live there
+            return read_manifest(self.path).get("status")
+        except (OSError, ValueError):
+            return None
 
 
-def read_timeseries(folder: str | Path) -> pd.DataFrame:
-    """The time series table of a results folder."""
-    return pd.read_parquet(Path(folder) / TIMESERIES)
+def consolidate(
+    folder: ResultsFolder,
+    runs: pd.DataFrame,
+    labels: pd.DataFrame | None,
+    summarise: Callable[[pd.DataFrame], pd.DataFrame],
+) -> tuple[int, int]:
+    """Write ``timeseries.parquet`` and ``summary.csv`` from the finished run files.
+
+    Streams run by run: memory holds one run's time series (plus the small summary rows),
+    however many runs there are.
+
+    Args:
+        folder: the results folder.
+        runs: one row per run of the experiment, in table order, with ``point``,
+            ``replication``, ``seed`` and ``key``; runs without a file are skipped.
+        labels: the points table (``point`` and the label columns), or None for a single
+            scenario (then the tables have no point columns).
+        summarise: one run's time series -> its summary row(s) (see
+            `sim.analysis.summarise_replications`).
+
+    Returns:
+        (runs written, rows of the time series).
+    """
+    import pyarrow as pa
+
+    done = folder.finished_keys()
+    runs = runs[runs["key"].isin(done)]
+    if runs.empty:
+        return 0, 0
+    types: dict[str, Any] = {}
+    for key in runs["key"].unique():
+        for f in folder.run_schema(key):
+            types.setdefault(f.name, f.type)
+    fields = [pa.field(n, t) for n, t in types.items()]
+    by_point = None
+    if labels is not None:
+        fields = [*pa.Schema.from_pandas(labels, preserve_index=False), *fields]
+        by_point = labels.set_index("point", drop=False)
+    stream = folder.stream_parquet(TIMESERIES, pa.schema(fields))
+    summaries = []
+    try:
+        for run in runs.itertuples(index=False):
+            ts = folder.read_run(run.key)
+            # A key shared by two points (equal scenarios) is stored once; label it here.
+            ts["replication"] = run.replication
+            rows = summarise(ts).to_dict("records")
+            if by_point is not None:
+                lab = by_point.loc[[run.point]].reset_index(drop=True)
+                ts = pd.concat(
+                    [lab.loc[lab.index.repeat(len(ts))].reset_index(drop=True), ts], axis=1
+                )
+                first = lab.to_dict("records")[0]
+                rows = [{**first, **r} for r in rows]
+            stream.write(ts)
+            summaries.extend(rows)
+            del ts
+        stream.close()
+    except BaseException:
+        stream.abort()
+        raise
+    folder.write_table(SUMMARY, pd.DataFrame.from_records(summaries))
+    return len(runs), stream.rows
+
+
+def find_resumable(root: Path, name: str, fingerprint: str) -> Path | None:
+    """The newest unfinished folder under ``<root>/<name>/`` of the same experiment, if any.
+
+    Args:
+        root: the results root.
+        name: the experiment's name (a scenario's, or ``compare``).
+        fingerprint: the manifest ``fingerprint`` of the experiment.
+    """
+    base = Path(root) / name
+    if not base.is_dir():
+        return None
+    for folder in sorted((p for p in base.iterdir() if p.is_dir()), reverse=True):
+        try:
+            m = read_manifest(folder)
+        except (OSError, ValueError):
+            continue
+        if m.get("status") != COMPLETE and m.get("fingerprint") == fingerprint:
+            return folder
+    return None
+
+
+def read_timeseries(folder: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """The time series table of a results folder (optionally only some columns)."""
+    return pd.read_parquet(Path(folder) / TIMESERIES, columns=columns)
+
+
+def timeseries_columns(folder: str | Path) -> list[str]:
+    """Column names of a results folder's time series, without reading its rows."""
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(Path(folder) / TIMESERIES).names)
 
 
 def read_summary(folder: str | Path) -> pd.DataFrame:
@@ -129,6 +376,23 @@ def read_summary(folder: str | Path) -> pd.DataFrame:
     return pd.read_csv(Path(folder) / SUMMARY)
 
 
+def read_points(folder: str | Path) -> pd.DataFrame:
+    """The points table of a sweep or comparison folder."""
+    return pd.read_csv(Path(folder) / POINTS)
+
+
+def read_table(folder: str | Path, name: str) -> pd.DataFrame:
+    """Any CSV table of a results folder, by file name."""
+    return pd.read_csv(Path(folder) / name)
+
+
 def read_manifest(folder: str | Path) -> dict[str, Any]:
     """The manifest of a results folder."""
     return json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+
+
+def iter_files(folder: str | Path) -> Iterator[Path]:
+    """Every visible file of a results folder, recursively (for checks and tests)."""
+    for p in sorted(Path(folder).rglob("*")):
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts):
+            yield p

@@ -87,7 +87,10 @@ def test_results_folder_has_every_file(folder):
         "timeseries.parquet",
         "summary.csv",
         "figures",
+        "runs",
     }
+    assert len(list((folder / "runs").glob("*.parquet"))) == 2
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "complete"
     assert {p.name for p in (folder / "figures").iterdir()} == FIGURES
     for png in (folder / "figures").iterdir():
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -283,10 +286,48 @@ def test_non_integer_option_is_a_usage_error(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------------------------------------
-# Ctrl-C: exit 130 and nothing left behind
+# Ctrl-C: exit 130, finished runs kept, no half-written or hidden file, and a rerun resumes
 
 
-def test_interrupt_during_replications_leaves_nothing(tmp_path, monkeypatch, capsys):
+def assert_whole_files(root: Path) -> None:
+    """Every file under `root` is whole (parses), and no temporary is left behind."""
+    assert leftovers(root) == []
+    for path in sim.storage.iter_files(root):
+        if path.suffix == ".parquet":
+            pd.read_parquet(path)
+        elif path.suffix == ".csv":
+            pd.read_csv(path)
+        elif path.suffix == ".json":
+            json.loads(path.read_text())
+        elif path.suffix == ".png":
+            assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def assert_same_results(folder: Path, tmp_path: Path, argv: list[str]) -> None:
+    """`folder` holds exactly what an uninterrupted run of `argv` writes."""
+    clean_out = tmp_path / "clean"
+    assert (
+        main(
+            [
+                *argv[: argv.index("--out")],
+                "--out",
+                str(clean_out),
+                *argv[argv.index("--out") + 2 :],
+            ]
+        )
+        == 0
+    )
+    (clean,) = results_folders(clean_out)
+    for name in ("timeseries.parquet",):
+        pd.testing.assert_frame_equal(pd.read_parquet(folder / name), pd.read_parquet(clean / name))
+    pd.testing.assert_frame_equal(
+        pd.read_csv(folder / "summary.csv"), pd.read_csv(clean / "summary.csv")
+    )
+
+
+def test_interrupt_during_replications_keeps_finished_runs_and_rerun_resumes(
+    tmp_path, monkeypatch, capsys
+):
     real = sim.experiment.run_replication
     started = []
 
@@ -297,42 +338,84 @@ def test_interrupt_during_replications_leaves_nothing(tmp_path, monkeypatch, cap
         return real(scenario, replication, seed, network)
 
     monkeypatch.setattr(sim.experiment, "run_replication", interrupt_second)
-    assert main(tiny_argv(tmp_path)) == EXIT_INTERRUPTED
+    argv = tiny_argv(tmp_path / "out", "--workers", "1", "--no-figures", replications=3)
+    assert main(argv) == EXIT_INTERRUPTED
     assert started == [0, 1]
-    assert results_folders(tmp_path) == []
-    assert leftovers(tmp_path) == []
-    assert "interrupted" in capsys.readouterr().err
+    (folder,) = results_folders(tmp_path / "out")
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "running"
+    assert len(list((folder / "runs").glob("*.parquet"))) == 1
+    assert not (folder / "timeseries.parquet").exists()
+    assert_whole_files(tmp_path)
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "--resume" in err
+
+    monkeypatch.undo()
+    assert main(argv) == EXIT_OK
+    assert results_folders(tmp_path / "out") == [folder]  # the same folder, resumed
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "complete"
+    assert_whole_files(tmp_path)
+    assert_same_results(folder, tmp_path, argv)
 
 
-@pytest.mark.parametrize("nth", [1, 2])
-def test_interrupt_while_writing_tables_leaves_nothing(tmp_path, monkeypatch, nth):
-    real = sim.storage.write_table
-    calls = []
+def test_interrupt_before_any_run_finishes_leaves_an_empty_resumable_folder(tmp_path, monkeypatch):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
 
-    def interrupt_nth(path, df):
-        calls.append(path)
-        if len(calls) == nth:
-            # half a file on disk, as a real interrupt mid-write could leave
-            Path(path).write_bytes(b"half")
+    monkeypatch.setattr(sim.experiment, "run_replication", interrupt)
+    argv = tiny_argv(tmp_path, "--workers", "1", "--no-figures", replications=1, steps=1)
+    assert main(argv) == EXIT_INTERRUPTED
+    assert_whole_files(tmp_path)
+    monkeypatch.undo()
+    assert main(argv) == EXIT_OK
+    assert len(results_folders(tmp_path)) == 1
+
+
+@pytest.mark.parametrize("where", ["run file", "summary", "timeseries"])
+def test_interrupt_while_writing_leaves_only_whole_files(tmp_path, monkeypatch, where):
+    def half_then_interrupt(self, path, *args, **kwargs):
+        # half a file on disk, as a real interrupt mid-write could leave
+        Path(path).write_bytes(b"half")
+        raise KeyboardInterrupt
+
+    if where == "run file":
+        monkeypatch.setattr(pd.DataFrame, "to_parquet", half_then_interrupt)
+    elif where == "summary":
+        monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_interrupt)
+    else:
+
+        def interrupt_stream(self, df):
+            Path(self._tmp).write_bytes(b"half")
             raise KeyboardInterrupt
-        return real(path, df)
 
-    monkeypatch.setattr(sim.storage, "write_table", interrupt_nth)
-    assert main(tiny_argv(tmp_path, "--no-figures", replications=1, steps=1)) == 130
-    assert results_folders(tmp_path) == []
-    assert leftovers(tmp_path) == []
+        monkeypatch.setattr(sim.storage.ParquetStream, "write", interrupt_stream)
+    argv = tiny_argv(tmp_path / "out", "--workers", "1", "--no-figures", replications=1, steps=1)
+    assert main(argv) == EXIT_INTERRUPTED
+    assert_whole_files(tmp_path)
+    (folder,) = results_folders(tmp_path / "out")
+    assert not (folder / ("summary.csv" if where == "summary" else "timeseries.parquet")).exists()
+    monkeypatch.undo()
+    assert main(argv) == EXIT_OK
+    assert results_folders(tmp_path / "out") == [folder]
+    assert_whole_files(tmp_path)
+    assert_same_results(folder, tmp_path, argv)
 
 
-def test_interrupt_while_plotting_leaves_nothing(tmp_path, monkeypatch):
+def test_interrupt_while_plotting_leaves_whole_files_and_rerun_draws(tmp_path, monkeypatch):
     import sim.plotting
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(sim.plotting, "plot_run", interrupt)
-    assert main(tiny_argv(tmp_path, replications=1, steps=1)) == EXIT_INTERRUPTED
-    assert results_folders(tmp_path) == []
-    assert leftovers(tmp_path) == []
+    argv = tiny_argv(tmp_path, "--workers", "1", replications=1, steps=1)
+    assert main(argv) == EXIT_INTERRUPTED
+    (folder,) = results_folders(tmp_path)
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "running"
+    assert_whole_files(tmp_path)
+    monkeypatch.undo()
+    assert main(argv) == EXIT_OK
+    assert results_folders(tmp_path) == [folder]
+    assert {p.name for p in (folder / "figures").iterdir()} == FIGURES
 
 
 # ---------------------------------------------------------------------------------------------

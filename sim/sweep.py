@@ -1,0 +1,481 @@
+"""Sweeps: the `sweep:` block of a scenario, expanded into validated points.
+
+"Lists are swept, scalars are fixed" (Agents.jl). A sweep block maps dotted field paths to a
+list of values (``method: grid``, the full factorial grid) or to a range ``{min, max}``
+sampled with ``method: lhs`` (Latin hypercube) or ``method: sobol`` (a scrambled Sobol'
+sequence), both from `scipy.stats.qmc`::
+
+    sweep:
+      network.bridges_per_agent: [0, 0.5, 1, 2, 3]         # grid (the default method)
+
+    sweep:
+      method: lhs                                           # or sobol (samples: a power of 2)
+      samples: 16
+      ties.decay: {min: 0.001, max: 0.02, scale: log}
+      population.time_budget: {min: 2, max: 16}             # integer fields: whole numbers
+
+Every point is validated like a scenario file before anything runs, and its problems name the
+file, the point and the field.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import types
+import typing
+from dataclasses import dataclass, field
+from enum import Enum, StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from sim.config import (
+    SWEEP_KEY,
+    Scenario,
+    ScenarioError,
+    check_files,
+    field_paths,
+    read_scenario_data,
+    set_field,
+    validate,
+)
+
+
+class Method(StrEnum):
+    """How a sweep's points are chosen."""
+
+    GRID = "grid"
+    LHS = "lhs"
+    SOBOL = "sobol"
+
+
+RESERVED = ("method", "samples", "seed")
+"""Keys of a sweep block that are settings, not field paths."""
+
+NOT_SWEPT = ("name", "description", "seed", "replications")
+"""Fields that cannot be swept: labels, and the seeds shared by every point."""
+
+MAX_POINTS = 1_000_000
+"""Largest number of points a sweep may expand to."""
+
+
+@dataclass(frozen=True)
+class Range:
+    """A continuous range of one swept field (lhs / sobol).
+
+    Args:
+        min: lower end, in the field's unit.
+        max: upper end, in the field's unit (at least `min`).
+        scale: ``linear`` (uniform) or ``log`` (log-uniform; needs min > 0).
+    """
+
+    min: float
+    max: float
+    scale: str = "linear"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The range as written in a sweep block."""
+        out: dict[str, Any] = {"min": self.min, "max": self.max}
+        if self.scale != "linear":
+            out["scale"] = self.scale
+        return out
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A parsed sweep block.
+
+    Args:
+        method: grid, lhs or sobol.
+        parameters: field path -> list of values (grid) or `Range` (lhs, sobol), in file order.
+        samples: number of points drawn (lhs, sobol); None for grid.
+        seed: seed of the lhs / sobol sampler (default: the scenario's root seed).
+    """
+
+    method: Method
+    parameters: dict[str, list[Any] | Range]
+    samples: int | None = None
+    seed: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The sweep as a block that `parse_sweep` reads back into an equal sweep."""
+        out: dict[str, Any] = {"method": self.method.value}
+        if self.samples is not None:
+            out["samples"] = self.samples
+        if self.seed is not None:
+            out["seed"] = self.seed
+        for path, spec in self.parameters.items():
+            out[path] = spec.to_dict() if isinstance(spec, Range) else list(spec)
+        return out
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of an experiment: a validated scenario and the values that label it.
+
+    Args:
+        index: point number, 0-based, in expansion order.
+        values: label column -> value (swept field path -> resolved value; for a comparison
+            ``scenario`` -> the scenario's name).
+        scenario: the resolved, validated scenario of the point.
+    """
+
+    index: int
+    values: dict[str, Any] = field(default_factory=dict)
+    scenario: Scenario | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# The schema of a field path
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The non-None type of ``X | None`` and ``Optional[X]``; the annotation otherwise."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0] if len(args) == 1 else annotation
+    return annotation
+
+
+def leaf_type(path: str) -> Any:
+    """The Python type of the leaf field at a dotted path (list indices as digits), or None.
+
+    Args:
+        path: e.g. ``ties.decay`` or ``knowledge.item_classes.0.n_items``.
+
+    Returns:
+        e.g. ``float``, ``int``, ``bool``, an Enum class, ``list[int]``; None if `path` does
+        not end at a leaf field of the schema.
+    """
+    model: Any = Scenario
+    parts = path.split(".")
+    i = 0
+    while i < len(parts):
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        f = model.model_fields.get(parts[i])
+        if f is None:
+            return None
+        ann = _unwrap(f.annotation)
+        i += 1
+        if typing.get_origin(ann) is list:
+            inner = typing.get_args(ann)[0]
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                if i >= len(parts) or not parts[i].isdigit():
+                    return None
+                i += 1
+                model = inner
+                continue
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+            continue
+        return ann if i == len(parts) else None
+    return None
+
+
+def _known_paths() -> list[str]:
+    return [p.replace(".N.", ".0.") for p in field_paths()]
+
+
+def _is_scalar_type(t: Any) -> bool:
+    return isinstance(t, type) and (issubclass(t, int | float | str | bool | Enum))
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+
+
+def parse_sweep(raw: Any, source: str) -> Sweep:
+    """Check a sweep block and return it parsed.
+
+    Args:
+        raw: the value of the ``sweep`` key of a scenario file.
+        source: what to name in messages (the file path).
+
+    Raises:
+        ScenarioError: one message per problem, as ``<file>: sweep.<key>: <problem>``.
+    """
+    where = f"{source}: {SWEEP_KEY}"
+    if not isinstance(raw, dict) or not raw:
+        raise ScenarioError([f"{where}: must map field paths to values (e.g. ties.decay: [..])"])
+    problems: list[str] = []
+    method_raw = raw.get("method", Method.GRID.value)
+    try:
+        method = Method(method_raw)
+    except ValueError:
+        problems.append(
+            f"{where}.method: must be one of {', '.join(m.value for m in Method)} "
+            f"(got {method_raw!r})"
+        )
+        method = Method.GRID
+    samples = raw.get("samples")
+    if method == Method.GRID:
+        if samples is not None:
+            problems.append(f"{where}.samples: only used with method lhs or sobol; remove it")
+            samples = None
+    elif not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
+        problems.append(f"{where}.samples: {method.value} needs a number of points >= 1")
+        samples = 1
+    elif method == Method.SOBOL and samples & (samples - 1):
+        lo = 1 << (samples.bit_length() - 1)
+        problems.append(
+            f"{where}.samples: sobol needs a power of 2 to keep its balance "
+            f"(got {samples}; use {lo} or {2 * lo})"
+        )
+    seed = raw.get("seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+        problems.append(f"{where}.seed: must be a whole number >= 0 (got {seed!r})")
+        seed = None
+    if seed is not None and method == Method.GRID:
+        problems.append(f"{where}.seed: only used with method lhs or sobol; remove it")
+    known = _known_paths()
+    parameters: dict[str, list[Any] | Range] = {}
+    for path, spec in raw.items():
+        if path in RESERVED:
+            continue
+        at = f"{where}.{path}"
+        if not isinstance(path, str):
+            problems.append(f"{where}: {path!r}: a field path must be text, e.g. ties.decay")
+            continue
+        if path in NOT_SWEPT:
+            problems.append(f"{at}: cannot be swept (every point shares it)")
+            continue
+        t = leaf_type(path)
+        if t is None:
+            hint = difflib.get_close_matches(path, known, n=1, cutoff=0.6)
+            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            problems.append(f"{at}: unknown field{extra}")
+            continue
+        if not _is_scalar_type(t):
+            problems.append(f"{at}: only fields holding one value can be swept")
+            continue
+        if method == Method.GRID:
+            if not isinstance(spec, list) or not spec:
+                problems.append(f"{at}: grid needs a non-empty list of values (got {spec!r})")
+                continue
+            seen = []
+            for v in spec:
+                if v in seen:
+                    problems.append(f"{at}: value {v!r} repeats")
+                seen.append(v)
+            parameters[path] = list(spec)
+        else:
+            rng = _parse_range(spec, t, at, method, problems)
+            if rng is not None:
+                parameters[path] = rng
+    if not parameters and not problems:
+        problems.append(f"{where}: names no field to sweep")
+    if problems:
+        raise ScenarioError(problems)
+    return Sweep(method=method, parameters=parameters, samples=samples, seed=seed)
+
+
+def _parse_range(spec: Any, t: Any, at: str, method: Method, problems: list[str]) -> Range | None:
+    if not isinstance(spec, dict) or not {"min", "max"} <= set(spec):
+        problems.append(f"{at}: {method.value} needs a range {{min: .., max: ..}} (got {spec!r})")
+        return None
+    unknown = set(spec) - {"min", "max", "scale"}
+    if unknown:
+        problems.append(f"{at}: unknown key(s) {sorted(unknown)} (allowed: min, max, scale)")
+        return None
+    if not (isinstance(t, type) and issubclass(t, int | float)) or issubclass(t, bool):
+        problems.append(f"{at}: {method.value} samples numbers; sweep this field with a grid")
+        return None
+    lo, hi, scale = spec["min"], spec["max"], spec.get("scale", "linear")
+    ok = True
+    for name, v in (("min", lo), ("max", hi)):
+        if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
+            problems.append(f"{at}.{name}: must be a finite number (got {v!r})")
+            ok = False
+    if scale not in ("linear", "log"):
+        problems.append(f"{at}.scale: must be one of linear, log (got {scale!r})")
+        ok = False
+    if not ok:
+        return None
+    if lo > hi:
+        problems.append(f"{at}: min must be at most max (got {lo} > {hi})")
+        return None
+    if issubclass(t, int) and not (float(lo).is_integer() and float(hi).is_integer()):
+        problems.append(f"{at}: a whole-number field needs whole-number min and max")
+        return None
+    if scale == "log" and lo <= 0:
+        problems.append(f"{at}.min: a log scale needs min > 0 (got {lo})")
+        return None
+    return Range(min=lo, max=hi, scale=scale)
+
+
+# ---------------------------------------------------------------------------------------------
+# Expansion
+
+
+def _grid(sweep: Sweep) -> list[dict[str, Any]]:
+    import itertools
+
+    paths = list(sweep.parameters)
+    lists = [sweep.parameters[p] for p in paths]
+    n = math.prod(len(v) for v in lists)
+    if n > MAX_POINTS:
+        raise ScenarioError([f"{SWEEP_KEY}: the grid has {n} points (at most {MAX_POINTS})"])
+    return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*lists)]
+
+
+def _sample(sweep: Sweep, seed: int) -> list[dict[str, Any]]:
+    from scipy.stats import qmc
+
+    paths = list(sweep.parameters)
+    d = len(paths)
+    if sweep.method == Method.LHS:
+        sampler = qmc.LatinHypercube(d=d, seed=seed)
+    else:
+        sampler = qmc.Sobol(d=d, scramble=True, seed=seed)
+    unit = sampler.random(sweep.samples)
+    out = []
+    for row in unit:
+        values: dict[str, Any] = {}
+        for u, path in zip(row, paths, strict=True):
+            r = sweep.parameters[path]
+            assert isinstance(r, Range)
+            integer = leaf_type(path) is int
+            if r.scale == "log":
+                x = math.exp(math.log(r.min) + u * (math.log(r.max) - math.log(r.min)))
+                x = int(round(x)) if integer else x
+            elif integer:
+                # Every whole number in [min, max] gets an equal share of the unit interval.
+                x = min(int(math.floor(r.min + u * (r.max - r.min + 1))), int(r.max))
+            else:
+                x = r.min + u * (r.max - r.min)
+            values[path] = float(x) if isinstance(x, float) else x
+        out.append(values)
+    return out
+
+
+def point_values(sweep: Sweep, root_seed: int) -> list[dict[str, Any]]:
+    """The raw values of every point of a sweep, field path -> value, in expansion order.
+
+    Grid: the product of the lists, the last field varying fastest. lhs / sobol: `samples`
+    points drawn with the sweep's seed (default `root_seed`), mapped onto each range.
+    """
+    if sweep.method == Method.GRID:
+        return _grid(sweep)
+    return _sample(sweep, sweep.seed if sweep.seed is not None else root_seed)
+
+
+def resolved_value(scenario: Scenario, path: str) -> Any:
+    """The value of a dotted field path in a validated scenario (an Enum as its value)."""
+    node: Any = scenario
+    for part in path.split("."):
+        node = node[int(part)] if part.isdigit() else getattr(node, part)
+    return node.value if isinstance(node, Enum) else node
+
+
+def _label(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in values.items())
+
+
+def expand(base: dict[str, Any], sweep: Sweep, source: str) -> list[Point]:
+    """Every point of a sweep, each validated like a scenario file.
+
+    Args:
+        base: the scenario mapping without its sweep block (overrides applied).
+        sweep: the parsed sweep.
+        source: what to name in messages (the file path).
+
+    Returns:
+        Points in expansion order, each with its resolved scenario and swept values.
+
+    Raises:
+        ScenarioError: one message per distinct problem, naming the file, the first point
+            where it occurs (with its swept values) and the field; a problem shared by several
+            points says how many.
+    """
+    root_seed = base.get("seed", Scenario.model_fields["seed"].default)
+    if not isinstance(root_seed, int):
+        root_seed = 0
+    points: list[Point] = []
+    first: dict[str, str] = {}
+    count: dict[str, int] = {}
+    for i, raw in enumerate(point_values(sweep, root_seed)):
+        where = f"{source}: {SWEEP_KEY} point {i} ({_label(raw)})"
+        data = base
+        bad_path = False
+        for path, value in raw.items():
+            try:
+                data = set_field(data, path.split("."), value)
+            except (IndexError, ValueError, TypeError, AttributeError, KeyError):
+                msg = f"{source}: {SWEEP_KEY}.{path}: no such field in this scenario"
+                first.setdefault(msg, msg)
+                count[msg] = count.get(msg, 0) + 1
+                bad_path = True
+        if bad_path:
+            continue
+        try:
+            scenario = validate(data, source=where)
+        except ScenarioError as exc:
+            for line in exc.problems:
+                tail = line[len(where) :]
+                first.setdefault(tail, line)
+                count[tail] = count.get(tail, 0) + 1
+            continue
+        values = {p: resolved_value(scenario, p) for p in raw}
+        points.append(Point(index=i, values=values, scenario=scenario))
+    if first:
+        lines = []
+        for tail, line in first.items():
+            more = count[tail] - 1
+            lines.append(line + (f" (and {more} more point{'s' * (more > 1)})" if more else ""))
+        raise ScenarioError(lines)
+    return points
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """What one scenario file asks for: a base scenario, its sweep (if any) and its points.
+
+    Args:
+        base: the scenario without its sweep (a single point when there is no sweep).
+        sweep: the parsed sweep block, or None.
+        points: the points to run; one point with no values when there is no sweep.
+    """
+
+    base: Scenario
+    sweep: Sweep | None
+    points: list[Point]
+
+    @property
+    def swept(self) -> list[str]:
+        """The swept field paths, in file order (the label columns of the tables)."""
+        return list(self.sweep.parameters) if self.sweep else []
+
+
+def load_experiment(
+    path: str | Path, overrides: list[str] | None = None, *, base_dir: Path | None = None
+) -> Experiment:
+    """Read a scenario file with or without a sweep block; validate the base and every point.
+
+    Args:
+        path: the YAML file.
+        overrides: `section.field=value` strings applied to the base (and the sweep block,
+            e.g. ``sweep.samples=32``); overriding a swept field is an error.
+        base_dir: folder that relative `network.path` values are resolved against.
+
+    Raises:
+        ScenarioError: one message per problem, naming the file and field.
+    """
+    source = str(path)
+    data = read_scenario_data(path, overrides, base_dir=base_dir)
+    raw_sweep = data.pop(SWEEP_KEY, None)
+    base = validate(data, source=source)
+    check_files(base, source=source)
+    if raw_sweep is None:
+        return Experiment(base=base, sweep=None, points=[Point(index=0, scenario=base)])
+    sweep = parse_sweep(raw_sweep, source)
+    clash = []
+    for text in overrides or []:
+        key = text.partition("=")[0].strip()
+        if key in sweep.parameters:
+            clash.append(f"--set {text}: {key} is swept; change the sweep block instead")
+    if clash:
+        raise ScenarioError(clash)
+    return Experiment(base=base, sweep=sweep, points=expand(data, sweep, source))
