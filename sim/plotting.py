@@ -552,3 +552,48 @@ def plot_compare(
         finally:
             plt.close(fig)
     return written
+
+
+# ---------------------------------------------------------------------------------------------
+# Tie removal (Onnela et al. 2007)
+
+
+def plot_removal(curves: pd.DataFrame, path: str | Path, title: str = "") -> Path:
+    """Largest component against the share of ties removed, weakest-first and strongest-first.
+
+    Args:
+        curves: rows of `sim.structure.removal_curve`, possibly from several replications and
+            scenarios (columns `order`, `fraction_removed`, `share_largest_component`, and
+            optionally `scenario`); the mean over replications is drawn with its range.
+        path: the PNG to write.
+        title: figure title.
+    """
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, PANEL_HEIGHT))
+    groups = ["scenario", "order"] if "scenario" in curves.columns else ["order"]
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colors: dict[object, str] = {}
+    for key, part in curves.groupby(groups, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        stats = part.groupby("fraction_removed")["share_largest_component"].agg(
+            ["mean", "min", "max"]
+        )
+        label = " ".join(str(k) for k in key)
+        style = "-" if key[-1] == "weak_first" else "--"
+        # One colour per scenario; the line style tells the order.
+        owner = key[0] if len(key) > 1 else None
+        color = colors.setdefault(owner, palette[len(colors) % len(palette)])
+        ax.plot(stats.index, stats["mean"], style, color=color, label=label)
+        ax.fill_between(
+            stats.index, stats["min"], stats["max"], color=color, alpha=0.15, linewidth=0
+        )
+    ax.set_xlabel("fraction_removed")
+    ax.set_ylabel("share_largest_component")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, title="mean, band = range over replications", title_fontsize=8)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    save_figure(fig, path)
+    plt.close(fig)
+    return Path(path)

@@ -182,3 +182,21 @@ def test_class_colors_are_stable_and_distinct():
     assert facts != practices
     assert facts == color_for("mean_depth__facts", ["facts", "practices"])
     assert color_for("share_aware") == COLORS["share_aware"]
+
+
+def test_plot_removal_writes_a_png(tmp_path):
+    import numpy as np
+
+    from sim.plotting import plot_removal
+    from sim.structure import removal_curve
+
+    u, v, s = np.array([0, 1, 2]), np.array([1, 2, 3]), np.array([0.9, 0.1, 0.5])
+    curves = pd.concat(
+        [
+            removal_curve(u, v, s, 4, order).assign(scenario="x")
+            for order in ("weak_first", "strong_first")
+        ]
+    )
+    out = plot_removal(curves, tmp_path / "removal.png", title="t")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert plt.get_fignums() == []
