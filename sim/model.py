@@ -256,7 +256,7 @@ class LearningModel(mesa.Model):
             fits = self._fits_budget(_concat_events(push, answers))
             push, answers = push.subset(fits[: len(push)]), answers.subset(fits[len(push) :])
 
-        targets, gains, channels, used = self._gains(k0, push, answers, repo_hits, rec)
+        targets, gains, channels, used, chosen = self._gains(k0, push, answers, repo_hits, rec)
         rec.exposures += self._redundant_counted
         rec.redundant_exposures += self._redundant_counted
 
@@ -280,11 +280,11 @@ class LearningModel(mesa.Model):
             self.newly_aware = np.flatnonzero((old == 0) & (flat > 0))
         self.knowledge = new_k
 
-        if sc.community.enabled and sc.community.repository and len(answers):
-            self._store_answers(k0, answers)
+        if sc.community.enabled and sc.community.repository and len(chosen):
+            self._store_answers(k0, chosen)
 
         if sc.ties.enabled:
-            self._update_ties(push, answers, rng, rec)
+            self._update_ties(push, answers, chosen, rng, rec)
         self.rows.append(metrics.collect(self))
 
     # ---------------------------------------------------------------- phases
@@ -334,11 +334,10 @@ class LearningModel(mesa.Model):
             # already knows as much) changes nothing but the counters unless it costs time,
             # strengthens a tie or keeps knowledge from being forgotten: then it is counted,
             # not listed.
-            sc_ = self.scenario
             skip = (
-                sc_.population.time_budget is None
-                and not sc_.ties.enabled
-                and not (sc_.forgetting.enabled and sc_.forgetting.rate > 0)
+                sc.population.time_budget is None
+                and not sc.ties.enabled
+                and not (sc.forgetting.enabled and sc.forgetting.rate > 0)
             )
             n_items = self.n_items
             if skip and p_lo == p_hi and sh.policy == Policy.BROADCAST:
@@ -579,12 +578,19 @@ class LearningModel(mesa.Model):
         return ~bad
 
     def _gains(self, k0, push: _Events, answers: _Events, repo_hits, rec: StepRecord):
-        """Every candidate gain of the step, with its channel, and the knowledge used."""
+        """Every candidate gain of the step, with its channel, and the knowledge used.
+
+        Returns:
+            (targets, gains, channels, used, chosen): flat (learner, item) index, gain and
+            `Channel` per candidate; flat indices of knowledge used this step; and the one
+            answer each asker learns from.
+        """
         sc, rng = self.scenario, self.rng
         lc = sc.learning
         n_items = self.n_items
         thr = sc.ties.strong_threshold
         targets, gains, channels, used = [], [], [], []
+        chosen = _Events.empty()
 
         if len(push):
             k_src = k0[push.src, push.item].astype(np.float64)
@@ -605,10 +611,11 @@ class LearningModel(mesa.Model):
             used += [push.dst * n_items + push.item, push.src * n_items + push.item]
 
         if len(answers):
-            chosen = learning.first_per_group(
+            # Each asker learns from one of the answers it got, chosen at random.
+            pick = learning.first_per_group(
                 answers.dst, np.zeros(len(answers)), rng.random(len(answers))
             )
-            a = answers.subset(chosen)
+            a = chosen = answers.subset(pick)
             rec.answers = len(a)
             k_h = k0[a.src, a.item].astype(np.float64)
             k_a = k0[a.dst, a.item].astype(np.float64)
@@ -621,9 +628,6 @@ class LearningModel(mesa.Model):
             gains.append(g)
             channels.append(ch)
             used += [a.dst * n_items + a.item, answers.src * n_items + answers.item]
-            self._chosen_answers = a
-        else:
-            self._chosen_answers = _Events.empty()
 
         if repo_hits is not None and len(repo_hits[0]):
             who, it = repo_hits
@@ -656,12 +660,13 @@ class LearningModel(mesa.Model):
 
         if not targets:
             z = np.zeros(0, dtype=np.int64)
-            return z, np.zeros(0), z, z
+            return z, np.zeros(0), z, z, chosen
         return (
             np.concatenate(targets).astype(np.int64),
             np.concatenate(gains),
             np.concatenate(channels).astype(np.int64),
             np.concatenate(used).astype(np.int64),
+            chosen,
         )
 
     def _reinforced(self, push: _Events) -> np.ndarray:
@@ -689,15 +694,16 @@ class LearningModel(mesa.Model):
         ok[need] = have >= m[need]
         return ok
 
-    def _store_answers(self, k0: np.ndarray, answers: _Events) -> None:
-        """Answers between members go into the community repository (seed 001 comments)."""
-        a = self._chosen_answers
+    def _store_answers(self, k0: np.ndarray, a: _Events) -> None:
+        """Answers learned from, between members, go into the repository (seed 001 comments)."""
         stored = self.member[a.src] & self.member[a.dst]
         if stored.any():
             level = k0[a.src[stored], a.item[stored]].astype(np.float64)
             np.maximum.at(self.repository, a.item[stored], level)
 
-    def _update_ties(self, push: _Events, answers: _Events, rng, rec: StepRecord) -> None:
+    def _update_ties(
+        self, push: _Events, answers: _Events, chosen: _Events, rng, rec: StepRecord
+    ) -> None:
         """Decay, strengthen used ties, dissolve weak ones, form new ones (MODEL.md step 3)."""
         sc, t = self.scenario, self.ties
         tc, cm = sc.ties, sc.community
@@ -711,7 +717,7 @@ class LearningModel(mesa.Model):
 
         # Candidates for new ties are drawn on the start-of-step network.
         cand_a, cand_b, origin = [], [], []
-        a = self._chosen_answers
+        a = chosen
         if cm.enabled and len(a):
             stranger = a.tie < 0
             cand_a.append(a.dst[stranger])
