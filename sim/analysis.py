@@ -366,16 +366,7 @@ POINT_COLUMN = "point"
 SCENARIO_COLUMN = "scenario"
 """Names the compared scenario in the tables of a comparison."""
 
-EXPERIMENT_COLUMNS = [
-    "share_aware",
-    "mean_depth",
-    "share_deep",
-    "mean_redundancy",
-    "n_weak_ties",
-    "n_strong_ties",
-    "share_gain_via_weak",
-    "time_to_50",
-]
+EXPERIMENT_COLUMNS = [c for c in SUMMARY_COLUMNS if c != "time_to_90"]
 """Summary columns drawn against swept parameters and compared between scenarios."""
 
 

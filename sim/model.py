@@ -742,17 +742,35 @@ class LearningModel(mesa.Model):
             cand_b.append(_someone_else(who, n, rng))
             origin.append(np.full(len(who), TieOrigin.CHANCE))
 
+        z = np.zeros(0, dtype=np.int64)
+        self._dissolve_and_form(
+            np.concatenate(cand_a) if cand_a else z,
+            np.concatenate(cand_b) if cand_b else z,
+            np.concatenate(origin) if origin else z,
+            rec,
+        )
+
+    def _dissolve_and_form(
+        self, cand_a: np.ndarray, cand_b: np.ndarray, origin: np.ndarray, rec: StepRecord
+    ) -> None:
+        """Dissolve ties below their floor, then add the new candidate pairs (both engines).
+
+        Args:
+            cand_a: one end of each candidate new tie.
+            cand_b: the other end.
+            origin: `TieOrigin` per candidate; a pair proposed twice keeps its first origin.
+            rec: the step's counters (ties_dissolved, ties_formed are set).
+        """
+        t, tc = self.ties, self.scenario.ties
         gone = ties.dissolving(t.strength, t.origin, tc.floor, tc.floor_initial)
         rec.ties_dissolved = int(gone.sum())
         if rec.ties_dissolved:
             t.remove(gone)
-        if cand_a:
-            ca, cb = np.concatenate(cand_a), np.concatenate(cand_b)
-            org = np.concatenate(origin)
-            u, v, idx = ties.new_pairs(ca, cb, np.sort(t.keys()), n)
+        if len(cand_a):
+            u, v, idx = ties.new_pairs(cand_a, cand_b, np.sort(t.keys()), self.n_agents)
             rec.ties_formed = len(u)
             if len(u):
-                t.add(u, v, tc.new_strength, org[idx], self.steps)
+                t.add(u, v, tc.new_strength, origin[idx], self.steps)
         if rec.ties_dissolved or rec.ties_formed:
             t.reindex()
             self._adjacency = None

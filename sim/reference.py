@@ -380,18 +380,9 @@ class ReferenceModel(LearningModel):
         for origin in (TieOrigin.COMMUNITY, TieOrigin.TRIADIC, TieOrigin.CHANCE):
             cands += [c for c in self.pending_ties if c[2] == origin]
 
-        gone = ties.dissolving(t.strength, t.origin, tc.floor, tc.floor_initial)
-        rec.ties_dissolved = int(gone.sum())
-        if rec.ties_dissolved:
-            t.remove(gone)
-        if cands:
-            a = np.array([c[0] for c in cands], dtype=np.int64)
-            b = np.array([c[1] for c in cands], dtype=np.int64)
-            org = np.array([c[2] for c in cands], dtype=np.int8)
-            u, v, idx = ties.new_pairs(a, b, np.sort(t.keys()), self.n_agents)
-            rec.ties_formed = len(u)
-            if len(u):
-                t.add(u, v, tc.new_strength, org[idx], self.steps)
-        if rec.ties_dissolved or rec.ties_formed:
-            t.reindex()
-            self._adjacency = None
+        self._dissolve_and_form(
+            np.array([c[0] for c in cands], dtype=np.int64),
+            np.array([c[1] for c in cands], dtype=np.int64),
+            np.array([c[2] for c in cands], dtype=np.int8),
+            rec,
+        )
