@@ -348,7 +348,7 @@ def start(argv: list[str]) -> subprocess.Popen:
     )
 
 
-def wait_for_runs(out: Path, at_least: int, proc: subprocess.Popen, timeout: float = 60) -> int:
+def wait_for_runs(out: Path, at_least: int, proc: subprocess.Popen, timeout: float = 180) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         runs = list(out.glob("tiny_sweep/*/runs/*.parquet"))
@@ -378,7 +378,7 @@ def test_sigkill_mid_sweep_then_rerun_gives_the_uninterrupted_result(tmp_path):
         kept = n
     assert kept < 32, "the sweep finished before it could be killed"
     done = subprocess.run(
-        [sys.executable, "run.py", *argv], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "run.py", *argv], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
     assert only_folder(out) == folder  # resumed in place
