@@ -28,6 +28,9 @@ FLOW_COLUMNS = (
     "ties_dissolved",
     "questions",
     "answers",
+    "answers_via_weak",
+    "answers_via_strong",
+    "answers_via_community",
     "repository_hits",
 )
 """Per-step counts or flows whose sum over a run is meaningful (stored as ``total_<name>``)."""

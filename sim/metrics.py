@@ -171,6 +171,21 @@ def answers(m: LearningModel) -> float:
     return float(m.record.answers)
 
 
+def answers_via_weak(m: LearningModel) -> float:
+    """Answered questions whose answer came over a weak tie."""
+    return float(m.record.answers_by_channel[Channel.ANSWER_WEAK])
+
+
+def answers_via_strong(m: LearningModel) -> float:
+    """Answered questions whose answer came over a strong tie."""
+    return float(m.record.answers_by_channel[Channel.ANSWER_STRONG])
+
+
+def answers_via_community(m: LearningModel) -> float:
+    """Answered questions whose answer came from a community member without a tie."""
+    return float(m.record.answers_by_channel[Channel.ANSWER_COMMUNITY])
+
+
 def repository_hits(m: LearningModel) -> float:
     """Questions answered from the community repository this step."""
     return float(m.record.repository_hits)
@@ -307,6 +322,9 @@ EVERY_STEP = [
     gain_via_help,
     questions,
     answers,
+    answers_via_weak,
+    answers_via_strong,
+    answers_via_community,
     repository_hits,
     n_weak_ties,
     n_strong_ties,

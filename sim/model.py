@@ -32,6 +32,9 @@ class StepRecord:
     gain_by_channel: np.ndarray = field(default_factory=lambda: np.zeros(len(Channel)))
     questions: int = 0
     answers: int = 0
+    answers_by_channel: np.ndarray = field(
+        default_factory=lambda: np.zeros(len(Channel), dtype=np.int64)
+    )
     repository_hits: int = 0
     ties_formed: int = 0
     ties_dissolved: int = 0
@@ -624,6 +627,7 @@ class LearningModel(mesa.Model):
             kind = ties.tie_kind(a.strength, thr)
             ch = np.where(kind == TieKind.STRONG, Channel.ANSWER_STRONG, Channel.ANSWER_WEAK)
             ch = np.where(a.tie < 0, Channel.ANSWER_COMMUNITY, ch)
+            rec.answers_by_channel = np.bincount(ch, minlength=len(Channel)).astype(np.int64)
             targets.append(a.dst * n_items + a.item)
             gains.append(g)
             channels.append(ch)

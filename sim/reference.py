@@ -322,6 +322,7 @@ class ReferenceModel(LearningModel):
                 channel = Channel.ANSWER_STRONG
             else:
                 channel = Channel.ANSWER_WEAK
+            rec.answers_by_channel[channel] += 1
             offer(a.dst, a.item, g, channel)
             used.add((a.dst, a.item))
         used.update((a.src, a.item) for a in answers)  # every helper who answered used it

@@ -220,6 +220,7 @@ def test_a_tied_helper_answers_and_gives_deep_learning():
     row = m.rows[-1]
     # Only 1 has a need (0 already knows 1.0 >= goal). 0 answers with p = 1 * 1 * 1.
     assert (row["questions"], row["answers"]) == (1, 1)
+    assert (row["answers_via_strong"], row["answers_via_weak"]) == (1, 0)
     assert m.knowledge[1, 0] == pytest.approx(0.6)
     assert row["gain_via_strong"] == pytest.approx(0.6)
     assert row["gain_via_help"] == pytest.approx(0.6)
@@ -299,6 +300,7 @@ def test_community_answers_form_ties_and_fill_the_repository():
     row = m.rows[-1]
     # 1 and 2 ask the community; the only able member, 0, answers both (n_able = 1).
     assert (row["questions"], row["answers"], row["repository_hits"]) == (2, 2, 0)
+    assert row["answers_via_community"] == 2
     assert knowledge(m) == [1.0, 0.5, 0.5]
     assert row["gain_via_community"] == pytest.approx(1.0)
     assert m.repository.tolist() == [1.0]

@@ -32,6 +32,8 @@ def test_scenario_runs_a_few_steps(path):
     assert ((shares.fillna(0) >= 0) & (shares.fillna(0) <= 1)).all().all()
     assert (ts["exposures"] >= ts["redundant_exposures"]).all()
     assert (ts["questions"] >= ts["answers"] + ts["repository_hits"]).all()
+    by_kind = ts["answers_via_weak"] + ts["answers_via_strong"] + ts["answers_via_community"]
+    assert (ts["answers"] == by_kind).all()
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
