@@ -278,10 +278,9 @@ def noticed_shares(
                 continue
             if n_out == cap:
                 cap *= 2
-                out_src = _grow(out_src, cap)
-                out_dst = _grow(out_dst, cap)
-                out_item = _grow(out_item, cap)
-                out_tie = _grow(out_tie, cap)
+                out_src, out_dst, out_item, out_tie = _grow4(
+                    out_src, out_dst, out_item, out_tie, cap
+                )
             out_src[n_out] = a
             out_dst[n_out] = b
             out_item[n_out] = it
@@ -295,6 +294,11 @@ def _grow(x, cap):  # pragma: no cover - compiled
     y = np.empty(cap, x.dtype)
     y[: len(x)] = x
     return y
+
+
+@numba.njit(cache=True)
+def _grow4(a, b, c, d, cap):  # pragma: no cover - compiled
+    return _grow(a, cap), _grow(b, cap), _grow(c, cap), _grow(d, cap)
 
 
 @numba.njit(cache=True)
@@ -348,10 +352,9 @@ def pulled_shares(
                 continue
             if n_out == cap:
                 cap *= 2
-                out_src = _grow(out_src, cap)
-                out_dst = _grow(out_dst, cap)
-                out_item = _grow(out_item, cap)
-                out_tie = _grow(out_tie, cap)
+                out_src, out_dst, out_item, out_tie = _grow4(
+                    out_src, out_dst, out_item, out_tie, cap
+                )
             out_src[n_out] = s
             out_dst[n_out] = b
             out_item[n_out] = it

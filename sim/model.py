@@ -56,6 +56,11 @@ class _Events:
         z = np.zeros(0, dtype=np.int64)
         return _Events(z, z, z, z, np.zeros(0), np.zeros(0, dtype=bool))
 
+    @staticmethod
+    def received(src, dst, item, tie, strength) -> _Events:
+        """Shares over ties that cost only the receiver's time (broadcast, cascade)."""
+        return _Events(src, dst, item, tie, strength, np.zeros(len(src), dtype=bool))
+
     def __len__(self) -> int:
         return len(self.src)
 
@@ -374,14 +379,7 @@ class LearningModel(mesa.Model):
                     )
                     # Each redundant triple is noticed independently with p: one binomial.
                     self._redundant_counted = int(rng.binomial(push_work - informative, p_hi))
-                    return _Events(
-                        src=src,
-                        dst=dst,
-                        item=item,
-                        tie=tie,
-                        strength=t.strength[tie],
-                        both_spend=np.zeros(len(src), dtype=bool),
-                    )
+                    return _Events.received(src, dst, item, tie, t.strength[tie])
             src, dst, item, tie, self._redundant_counted = learning.noticed_shares(
                 t.indptr,
                 t.nbr,
@@ -396,14 +394,7 @@ class LearningModel(mesa.Model):
                 skip,
                 rng,
             )
-            return _Events(
-                src=src,
-                dst=dst,
-                item=item,
-                tie=tie,
-                strength=t.strength[tie],
-                both_spend=np.zeros(len(src), dtype=bool),
-            )
+            return _Events.received(src, dst, item, tie, t.strength[tie])
         return _Events(
             src=src[noticed],
             dst=t.nbr[pos][noticed].astype(np.int64),
