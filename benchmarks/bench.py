@@ -110,9 +110,11 @@ def run_one(case: str, n: int, engine: str, steps: int, limit: float, seed: int)
     if engine == "ndlib":
         return _run_ndlib(case, n, steps, limit, seed)
     sc = scenario(case, n, steps, engine)
-    if engine == "array":  # load the compiled kernels (numba's cache) before timing
-        warm = LearningModel(scenario(case, 200, 3), rng=seed)
-        for _ in range(3):
+    if engine == "array":
+        # Load every compiled kernel (numba's disk cache, a few ms each) before timing: a
+        # whole small run, so the kernels of every phase of a spread have been called.
+        warm = LearningModel(scenario(case, 300, steps), rng=seed)
+        for _ in range(steps):
             warm.step()
         del warm
     base = _maxrss()

@@ -29,8 +29,8 @@ def _ratio(a: float, b: float) -> float:
 # ----------------------------------------------------------------------------- knowledge
 
 
-def _item_stats(m: LearningModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per item: aware learners, summed mastery and deep learners.
+def _item_stats(m: LearningModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per item: aware learners, summed mastery and deep learners; per learner: total mastery.
 
     One compiled pass over the knowledge, shared by the overall and per-class knowledge
     metrics within one `collect`.
@@ -48,16 +48,22 @@ def _item_stats(m: LearningModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _knowledge_metrics(m: LearningModel, items: np.ndarray | None = None) -> tuple[float, ...]:
     """(share_aware, mean_depth, share_deep) over all items or the given ones."""
-    aware, total, deep = _item_stats(m)
+    cache = getattr(m, "_metric_cache", None)
+    if items is None and cache is not None and "knowledge" in cache:
+        return cache["knowledge"]
+    aware, total, deep, _ = _item_stats(m)
     if items is not None:
         aware, total, deep = aware[items], total[items], deep[items]
     cells = m.n_agents * len(aware)
     n_aware = int(aware.sum())
-    return (
+    out = (
         n_aware / cells if cells else NAN,
         float(total.sum()) / n_aware if n_aware else NAN,
         int(deep.sum()) / cells if cells else NAN,
     )
+    if items is None and cache is not None:
+        cache["knowledge"] = out
+    return out
 
 
 def share_aware(m: LearningModel) -> float:
@@ -77,9 +83,7 @@ def share_deep(m: LearningModel) -> float:
 
 def gini_knowledge(m: LearningModel) -> float:
     """Gini coefficient of each agent's total mastery over all items."""
-    k = m.knowledge
-    # One item: the totals are the (exact) float32 column, which sorts twice as fast.
-    return learning.gini(k[:, 0] if k.shape[1] == 1 else k.sum(axis=1, dtype=np.float64))
+    return learning.gini(_item_stats(m)[3])
 
 
 # ----------------------------------------------------------------------------- exposures
@@ -114,7 +118,14 @@ def novel_exposures_strong(m: LearningModel) -> float:
 
 
 def _gain(m: LearningModel, *channels: int) -> float:
-    return float(sum(m.record.gain_by_channel[c] for c in channels))
+    cache = getattr(m, "_metric_cache", None)
+    if cache is None:
+        by_channel = m.record.gain_by_channel.tolist()
+    else:
+        by_channel = cache.get("gains") or cache.setdefault(
+            "gains", m.record.gain_by_channel.tolist()
+        )
+    return float(sum(by_channel[c] for c in channels))
 
 
 def gain_via_weak(m: LearningModel) -> float:

@@ -86,7 +86,8 @@ class LearningModel(mesa.Model):
 
     Attributes:
         knowledge: mastery per (agent, item), float32 in [0, 1].
-        activity: per agent, mean 1, multiplies p_share and p_ask.
+        activity: per agent, mean 1, multiplies p_share and p_ask (read-only array: assign a
+            new array to change it, so the per-agent probabilities derived from it follow).
         helpfulness: per agent, in [0, 1].
         interest: per (agent, topic), bool.
         group: per agent (clustered generator), int.
@@ -200,6 +201,24 @@ class LearningModel(mesa.Model):
                 self.knowledge[holders, item] = sd.level
             first += cls.n_items
 
+    @property
+    def activity(self) -> np.ndarray:
+        """Per agent, mean 1: multiplies p_share and p_ask (read-only; assign to change)."""
+        return self._activity
+
+    @activity.setter
+    def activity(self, value: np.ndarray) -> None:
+        a = np.array(value, dtype=np.float64)
+        if a.shape != (self.n_agents,):
+            raise ValueError(f"activity needs one value per agent ({self.n_agents})")
+        a.flags.writeable = False
+        self._activity = a
+        sc = self.scenario
+        # Derived once per change, not per step (a pass over every agent at 10^6 of them).
+        self._p_share = np.minimum(sc.sharing.p_share * a, 1.0)
+        self._p_share_min = float(self._p_share.min()) if len(a) else 1.0
+        self._p_ask = np.minimum(sc.help.p_ask * a, 1.0)
+
     # ---------------------------------------------------------------- public views
 
     @property
@@ -301,28 +320,26 @@ class LearningModel(mesa.Model):
         """Push: who shares which item with which tie, and who notices (MODEL.md step 1)."""
         sc, rng, t = self.scenario, self.rng, self.ties
         sh = sc.sharing
-        p_share = np.minimum(sh.p_share * self.activity, 1.0)
+        n_items = self.n_items
+        p_share = self._p_share
+        # What is shared, as flat (agent * n_items + item) indices.
+        every_known = False  # is every known item shared (no thinning by p_share)?
         if sh.policy == Policy.CASCADE:
             cand = self.newly_aware
-            agent = cand // self.n_items
-            keep = rng.random(len(cand)) < p_share[agent]
-            sharer, item = agent[keep], cand[keep] % self.n_items
+            keep = rng.random(len(cand)) < p_share[cand // n_items]
+            shared = cand[keep]
         else:
             # One draw per known (agent, item), none for the unknown ones.
-            known = np.flatnonzero(k0.reshape(-1) > 0)
-            if self.n_items == 1:
-                agent, item = known, np.zeros(len(known), dtype=np.int64)
-            else:
-                agent, item = np.divmod(known, self.n_items)
-            if p_share.min() < 1.0:
-                keep = rng.random(len(known)) < p_share[agent]
-                agent, item = agent[keep], item[keep]
-            sharer = agent
-        if len(sharer) == 0 or len(t) == 0:
+            shared = np.flatnonzero(k0.reshape(-1) > 0)
+            every_known = self._p_share_min >= 1.0
+            if not every_known:
+                shared = shared[rng.random(len(shared)) < p_share[shared // n_items]]
+        if len(shared) == 0 or len(t) == 0:
             return _Events.empty()
         p_lo, p_hi = sh.p_notice_min, sh.p_notice_max
         if sh.policy == Policy.GOSSIP:
             # One conversation per sharer per step: one tie, all the items it shares now.
+            sharer, item = np.divmod(shared, n_items)
             agents = np.unique(sharer)
             deg = t.indptr[agents + 1] - t.indptr[agents]
             agents = agents[deg > 0]
@@ -347,25 +364,27 @@ class LearningModel(mesa.Model):
                 and not sc.ties.enabled
                 and not (sc.forgetting.enabled and sc.forgetting.rate > 0)
             )
-            n_items = self.n_items
             if skip and p_lo == p_hi and sh.policy == Policy.BROADCAST:
-                deg = t.indptr[1:] - t.indptr[:-1]
-                push_work = int(deg[sharer].sum())  # (sharer, item, tie) triples
+                # (sharer, item, tie) triples
+                push_work = ties.degree_sum(t.indptr, shared, n_items)
                 cand = np.flatnonzero(k0.reshape(-1) < 1.0)
-                push_cost = push_work * p_hi + len(sharer)
+                push_cost = push_work * p_hi + len(shared)
                 # Pull costs about the candidates' degrees: skip counting them when even the
                 # mean degree says push is cheaper (early in a spread, when few know).
                 mean_deg = 2.0 * len(t) / self.n_agents
                 if len(cand) * mean_deg > 4 * push_cost:
                     pull_work = np.inf
                 else:
-                    pull_work = int(deg[cand // n_items].sum())
+                    pull_work = ties.degree_sum(t.indptr, cand, n_items)
                 if len(cand) == 0:  # nobody can learn anything: every share is redundant
                     self._redundant_counted = int(rng.binomial(push_work, p_hi))
                     return _Events.empty()
                 if pull_work < push_cost:
-                    sharing = np.zeros(k0.size, dtype=bool)
-                    sharing[sharer * n_items + item] = True
+                    if every_known:
+                        sharing = k0.reshape(-1) > 0
+                    else:
+                        sharing = np.zeros(k0.size, dtype=bool)
+                        sharing[shared] = True
                     src, dst, item, tie, informative = learning.pulled_shares(
                         t.indptr,
                         t.nbr,
@@ -385,10 +404,9 @@ class LearningModel(mesa.Model):
                 t.nbr,
                 t.tie_of,
                 t.strength,
-                sharer.astype(np.int64),
-                item.astype(np.int64),
+                shared,
                 k0.reshape(-1),
-                self.n_items,
+                n_items,
                 float(p_lo),
                 float(p_hi),
                 skip,
@@ -425,8 +443,7 @@ class LearningModel(mesa.Model):
         """
         sc, rng, t = self.scenario, self.rng, self.ties
         hc, cm = sc.help, sc.community
-        p_ask = np.minimum(hc.p_ask * self.activity, 1.0)
-        askers = np.flatnonzero(rng.random(self.n_agents) < p_ask)
+        askers = np.flatnonzero(rng.random(self.n_agents) < self._p_ask)
         needs = self.interest[askers][:, self.item_topic] & (k0[askers] < hc.goal)
         item = learning.random_true_column(needs, rng)
         askers, item = askers[item >= 0], item[item >= 0]
@@ -440,22 +457,26 @@ class LearningModel(mesa.Model):
             askers, item = askers[~found], item[~found]
         if len(askers) == 0:
             return asked, repo_hits, _Events.empty()
-        level_a = k0[askers, item].astype(np.float64)
 
         # Ties who see the question.
-        owner, pos = ties.expand_rows(t.indptr, askers)
+        owner, pos = ties.able_neighbours(
+            t.indptr,
+            t.nbr,
+            k0.reshape(-1),
+            self.n_items,
+            askers.astype(np.int64),
+            item.astype(np.int64),
+            k0.dtype.type(hc.able_threshold),  # compared in the knowledge's precision
+        )
         helper = t.nbr[pos].astype(np.int64)
         qi = item[owner]
-        level_h = k0[helper, qi]
-        able = (level_h >= hc.able_threshold) & (level_h > level_a[owner])
-        owner, pos, helper, qi = owner[able], pos[able], helper[able], qi[able]
         n_able = np.bincount(owner, minlength=len(askers)).astype(np.float64)
 
         # Community members who see it (askers who are members ask the whole community).
         comm = None
         if cm.enabled:
-            comm = self._able_members(k0, askers, item, level_a)
-            start, n_able_members, members_sorted = comm
+            comm = self._able_members(k0, askers, item)
+            n_able_members = comm[1]
             tied_members = np.bincount(owner[self.member[helper]], minlength=len(askers)).astype(
                 np.float64
             )
@@ -484,33 +505,25 @@ class LearningModel(mesa.Model):
         return asked, repo_hits, ev
 
     def _able_members(
-        self, k0: np.ndarray, askers: np.ndarray, item: np.ndarray, level_a: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+        self, k0: np.ndarray, askers: np.ndarray, item: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """For each asker, the able community members as a suffix of members sorted by level.
 
         Returns:
-            (start, count, sorted_members): able members of asker q's item are
-            `sorted_members[item][start[q]:]`, `count[q]` of them (0 for non-member askers).
+            (start, count, ptr, sorted_members): the members who know item i at least
+            `able_threshold` are `sorted_members[ptr[i]:ptr[i + 1]]`, by level (stable); the
+            able ones of asker q are the `count[q]` from `ptr[item[q]] + start[q]` on (those
+            who know more than q); count is 0 for non-member askers.
         """
-        hc = self.scenario.help
-        members = np.flatnonzero(self.member)
-        start = np.zeros(len(askers), dtype=np.int64)
-        count = np.zeros(len(askers), dtype=np.float64)
-        sorted_members: dict[int, np.ndarray] = {}
-        is_member = self.member[askers]
-        for it in np.unique(item[is_member]):
-            col = k0[members, it]
-            # Able = level >= able_threshold and level > the asker's level: only members at
-            # the threshold need sorting (usually few of them).
-            pool = np.flatnonzero(col >= hc.able_threshold)
-            order = pool[np.argsort(col[pool], kind="stable")]
-            levels = col[order]
-            sorted_members[int(it)] = members[order]
-            q = np.flatnonzero(is_member & (item == it))
-            first = np.searchsorted(levels, level_a[q], side="right")
-            start[q] = first
-            count[q] = len(order) - first
-        return start, count, sorted_members
+        return learning.able_members(
+            k0.reshape(-1),
+            self.n_items,
+            np.flatnonzero(self.member),
+            askers.astype(np.int64),
+            item.astype(np.int64),
+            self.member[askers],
+            k0.dtype.type(self.scenario.help.able_threshold),  # in the knowledge's precision
+        )
 
     def _stranger_answers(self, askers, item, n_able, comm, hc) -> _Events:
         """Answers from able community members who have no tie to the asker.
@@ -520,7 +533,7 @@ class LearningModel(mesa.Model):
         helpfulness, then accepted in proportion to their own.
         """
         rng = self.rng
-        start, count, sorted_members = comm
+        start, count, ptr, sorted_members = comm
         h_max = float(self.helpfulness.max()) if self.n_agents else 0.0
         p_max = learning.p_answer(
             np.full(len(askers), h_max),
@@ -530,16 +543,15 @@ class LearningModel(mesa.Model):
             hc.bystander_exponent,
         )
         k = rng.binomial(count.astype(np.int64), np.clip(p_max, 0.0, 1.0))
-        src, dst, its = [], [], []
-        for q in np.flatnonzero(k > 0):
-            pool = sorted_members[int(item[q])]
-            picks = pool[start[q] + rng.choice(int(count[q]), int(k[q]), replace=False)]
-            src.append(picks)
-            dst.append(np.full(len(picks), askers[q]))
-            its.append(np.full(len(picks), item[q]))
-        if not src:
+        who = np.flatnonzero(k > 0)
+        if not len(who):
             return _Events.empty()
-        src, dst, its = np.concatenate(src), np.concatenate(dst), np.concatenate(its)
+        first = ptr[item[who]] + start[who]
+        runs = zip(first.tolist(), count[who].tolist(), k[who].tolist(), strict=True)
+        src = np.concatenate(
+            [sorted_members[f + rng.choice(int(c), int(n), replace=False)] for f, c, n in runs]
+        )
+        dst, its = np.repeat(askers[who], k[who]), np.repeat(item[who], k[who])
         accept = rng.random(len(src)) < self.helpfulness[src] / max(h_max, 1e-300)
         tied = ties.are_tied(self.ties.indptr, self.ties.nbr, src, dst)
         keep = accept & ~tied
@@ -703,12 +715,21 @@ class LearningModel(mesa.Model):
         sc, t = self.scenario, self.ties
         tc, cm = sc.ties, sc.community
         n = self.n_agents
-        used_ties = np.concatenate([push.tie, answers.tie])
-        used_ties = np.unique(used_ties[used_ties >= 0])
         used = np.zeros(len(t), dtype=bool)
-        used[used_ties] = True
-        t.strength = ties.strengthen(ties.decay(t.strength, tc.decay), used, tc.strengthen_rate)
-        t.last_used[used] = self.steps
+        used[push.tie[push.tie >= 0]] = True
+        used[answers.tie[answers.tie >= 0]] = True
+        # decay, strengthen, last_used and the dissolving mask in one compiled pass
+        gone = ties.age_ties(
+            t.strength,
+            used,
+            t.last_used,
+            self.steps,
+            tc.decay,
+            tc.strengthen_rate,
+            t.origin,
+            tc.floor,
+            tc.floor_initial,
+        )
 
         # Candidates for new ties are drawn on the start-of-step network.
         cand_a, cand_b, origin = [], [], []
@@ -743,10 +764,16 @@ class LearningModel(mesa.Model):
             np.concatenate(cand_b) if cand_b else z,
             np.concatenate(origin) if origin else z,
             rec,
+            gone,
         )
 
     def _dissolve_and_form(
-        self, cand_a: np.ndarray, cand_b: np.ndarray, origin: np.ndarray, rec: StepRecord
+        self,
+        cand_a: np.ndarray,
+        cand_b: np.ndarray,
+        origin: np.ndarray,
+        rec: StepRecord,
+        gone: np.ndarray | None = None,
     ) -> None:
         """Dissolve ties below their floor, then add the new candidate pairs (both engines).
 
@@ -755,19 +782,26 @@ class LearningModel(mesa.Model):
             cand_b: the other end.
             origin: `TieOrigin` per candidate; a pair proposed twice keeps its first origin.
             rec: the step's counters (ties_dissolved, ties_formed are set).
+            gone: the ties below their floor, when already known (`ties.age_ties`).
         """
         t, tc = self.ties, self.scenario.ties
-        gone = ties.dissolving(t.strength, t.origin, tc.floor, tc.floor_initial)
-        rec.ties_dissolved = int(gone.sum())
-        if rec.ties_dissolved:
-            t.remove(gone)
+        if gone is None:
+            gone = ties.dissolving(t.strength, t.origin, tc.floor, tc.floor_initial)
+        rec.ties_dissolved = int(np.count_nonzero(gone))
+        u = v = np.zeros(0, dtype=np.int64)
+        new_origin = np.zeros(0, dtype=np.int8)
         if len(cand_a):
-            u, v, idx = ties.new_pairs(cand_a, cand_b, np.sort(t.keys()), self.n_agents)
-            rec.ties_formed = len(u)
-            if len(u):
-                t.add(u, v, tc.new_strength, origin[idx], self.steps)
+            # Tied already = tied at the start of the step by a tie that is not dissolving
+            # (a dissolving tie can re-form in the same step).
+            a, b = cand_a.astype(np.int64), cand_b.astype(np.int64)
+            tie = ties.tie_between(t.indptr, t.nbr, t.tie_of, a, b)
+            tied = tie >= 0
+            tied[tied] = ~gone[tie[tied]]
+            u, v, idx = ties.new_pairs(a, b, tied, self.n_agents)
+            new_origin = origin[idx]
+        rec.ties_formed = len(u)
         if rec.ties_dissolved or rec.ties_formed:
-            t.reindex()
+            t.change(gone, u, v, tc.new_strength, new_origin, self.steps)
             self._adjacency = None
 
 

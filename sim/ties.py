@@ -114,6 +114,55 @@ class TieTable:
         self.origin = np.concatenate([self.origin, origin.astype(np.int8)])
         self.last_used = np.concatenate([self.last_used, np.full(len(u), step, dtype=np.int32)])
 
+    def change(
+        self,
+        gone: np.ndarray,
+        u: np.ndarray,
+        v: np.ndarray,
+        strength: float,
+        origin: np.ndarray,
+        step: int,
+    ) -> None:
+        """Drop the ties where `gone` is True, append new ones, and update the index.
+
+        The same table and index as `remove`, `add` and `reindex` in turn, but the index is
+        updated in one sequential pass over the old one (kept rows are copied, new
+        neighbours merged in), instead of being rebuilt by sorting: a few ties change per
+        step, and a rebuild was a fifth of a step's time.
+
+        Args:
+            gone: mask over the current ties.
+            u: first endpoint of each new tie (u < v; none of them tied after the removal).
+            v: second endpoint.
+            strength: of the new ties.
+            origin: `TieOrigin` per new tie.
+            step: the step they form in (their `last_used`).
+        """
+        n_old = len(self)
+        removed = bool(gone.any())
+        if not removed and not len(u):
+            return
+        new_id = np.cumsum(~gone, dtype=np.int64) - 1 if removed else np.zeros(0, np.int64)
+        if removed:
+            self.remove(gone)
+        if len(u):
+            self.add(u, v, strength, origin, step)
+        add_id = np.arange(n_old - int(gone.sum()), len(self), dtype=np.int64)
+        self.indptr, self.nbr, self.tie_of = merge_index(
+            self.indptr,
+            self.nbr,
+            self.tie_of,
+            gone,
+            new_id,
+            np.asarray(u, dtype=np.int64),
+            np.asarray(v, dtype=np.int64),
+            add_id,
+            len(self),
+        )
+
+
+_INITIAL = int(TieOrigin.INITIAL)  # for the compiled kernels
+
 
 def agent_dtype(n_agents: int) -> type:
     """The integer type of agent ids: int32 while they fit (half the memory of int64)."""
@@ -180,24 +229,95 @@ def _fill_index(u, v, indptr, nbr, tie_of):  # pragma: no cover - compiled
             tie_of[y + 1] = t
 
 
-def expand_rows(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions in a CSR array of every entry of the given rows.
+def merge_index(
+    indptr: np.ndarray,
+    nbr: np.ndarray,
+    tie_of: np.ndarray,
+    gone: np.ndarray,
+    new_id: np.ndarray,
+    add_u: np.ndarray,
+    add_v: np.ndarray,
+    add_id: np.ndarray,
+    n_ties: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The CSR index after dropping and adding ties, from the index before (`build_index`).
 
     Args:
-        indptr: CSR row pointer.
-        rows: row ids (may repeat).
+        indptr: CSR row pointer before.
+        nbr: CSR neighbour per entry before.
+        tie_of: CSR tie id per entry before.
+        gone: mask over the old ties: dropped.
+        new_id: old tie id -> new tie id (ignored when nothing is dropped).
+        add_u: first endpoint of each added tie (not tied after the drop).
+        add_v: second endpoint.
+        add_id: the new tie id of each added tie.
+        n_ties: ties after the change (for the index dtype).
 
     Returns:
-        (owner, pos): for each entry, the index into `rows` it came from and its position in
-        the CSR data arrays.
+        (indptr, nbr, tie_of), identical to `build_index` of the changed table.
     """
-    starts = indptr[rows]
-    counts = indptr[rows + 1] - starts
-    total = int(counts.sum())
-    owner = np.repeat(np.arange(len(rows)), counts)
-    first = np.cumsum(counts) - counts
-    pos = np.arange(total) - np.repeat(first, counts) + np.repeat(starts, counts)
-    return owner, pos
+    n_agents = len(indptr) - 1
+    idx = np.int32 if max(n_agents, n_ties) < np.iinfo(np.int32).max else np.int64
+    # The added entries in both directions, sorted by (source, neighbour).
+    a_src = np.concatenate([add_u, add_v]).astype(np.int64)
+    a_nbr = np.concatenate([add_v, add_u]).astype(np.int64)
+    a_tie = np.concatenate([add_id, add_id]).astype(np.int64)
+    order = np.lexsort((a_nbr, a_src))
+    new_indptr = np.empty(n_agents + 1, dtype=np.int64)
+    out_nbr = np.empty(2 * n_ties, dtype=idx)
+    out_tie = np.empty(2 * n_ties, dtype=idx)
+    _merge_rows(
+        indptr, nbr, tie_of, gone, new_id, bool(gone.any()),
+        a_src[order], a_nbr[order], a_tie[order], new_indptr, out_nbr, out_tie,
+    )  # fmt: skip
+    return new_indptr, out_nbr, out_tie
+
+
+@numba.njit(cache=True)
+def _merge_rows(
+    indptr, nbr, tie_of, gone, new_id, removed, a_src, a_nbr, a_tie, out_ptr, out_nbr, out_tie
+):  # pragma: no cover - compiled
+    """Row by row: the kept old entries merged with the added ones, both sorted by neighbour.
+
+    Without removals, the rows between those that gain a tie are copied as whole blocks.
+    """
+    n = len(indptr) - 1
+    w = 0
+    i = 0  # next old entry
+    j = 0  # next added entry
+    out_ptr[0] = 0
+    for a in range(n):
+        if not removed:
+            if j == len(a_src) or a_src[j] != a:
+                out_ptr[a + 1] = indptr[a + 1] + j
+                continue
+            gap = indptr[a] - i  # the untouched rows before this one, as one block
+            out_nbr[w : w + gap] = nbr[i : indptr[a]]
+            out_tie[w : w + gap] = tie_of[i : indptr[a]]
+            w += gap
+            i = indptr[a]
+        i_end = indptr[a + 1]
+        while i < i_end or (j < len(a_src) and a_src[j] == a):
+            if i < i_end:
+                t = tie_of[i]
+                if removed and gone[t]:
+                    i += 1
+                    continue
+                if j == len(a_src) or a_src[j] != a or nbr[i] < a_nbr[j]:
+                    out_nbr[w] = nbr[i]
+                    out_tie[w] = new_id[t] if removed else t
+                    i += 1
+                    w += 1
+                    continue
+            out_nbr[w] = a_nbr[j]
+            out_tie[w] = a_tie[j]
+            j += 1
+            w += 1
+        out_ptr[a + 1] = w
+    if not removed:
+        gap = len(nbr) - i
+        out_nbr[w : w + gap] = nbr[i:]
+        out_tie[w : w + gap] = tie_of[i:]
 
 
 def pair_keys(a: np.ndarray, b: np.ndarray, n_agents: int) -> np.ndarray:
@@ -249,14 +369,14 @@ def dissolving(
 
 
 def new_pairs(
-    a: np.ndarray, b: np.ndarray, existing_keys: np.ndarray, n_agents: int
+    a: np.ndarray, b: np.ndarray, tied: np.ndarray, n_agents: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Canonical, unique candidate pairs that are not self-ties and not tied already.
 
     Args:
         a: one endpoint per candidate (any order, may repeat).
         b: the other endpoint.
-        existing_keys: sorted `pair_keys` of existing ties.
+        tied: per candidate, whether the pair is tied already (`tie_between`).
         n_agents: number of agents.
 
     Returns:
@@ -265,12 +385,8 @@ def new_pairs(
     """
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
-    ok = a != b
+    ok = (a != b) & ~np.asarray(tied, dtype=bool)
     keys = pair_keys(a, b, n_agents)
-    if len(existing_keys):
-        pos = np.searchsorted(existing_keys, keys)
-        pos = np.minimum(pos, len(existing_keys) - 1)
-        ok &= existing_keys[pos] != keys
     idx = np.flatnonzero(ok)
     _, first = np.unique(keys[idx], return_index=True)
     idx = np.sort(idx[first])
@@ -328,3 +444,96 @@ def are_tied(indptr, nbr, a, b):  # pragma: no cover - compiled
                 hi = mid
         out[i] = lo < indptr[a[i] + 1] and nbr[lo] == x
     return out
+
+
+@numba.njit(cache=True)
+def tie_between(indptr, nbr, tie_of, a, b):  # pragma: no cover - compiled
+    """For each pair (a[i], b[i]), the id of the tie between them, or -1 (as `are_tied`)."""
+    out = np.full(len(a), -1, np.int64)
+    for i in range(len(a)):
+        lo, hi = indptr[a[i]], indptr[a[i] + 1]
+        x = b[i]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if nbr[mid] < x:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < indptr[a[i] + 1] and nbr[lo] == x:
+            out[i] = tie_of[lo]
+    return out
+
+
+@numba.njit(cache=True)
+def age_ties(
+    strength, used, last_used, step, decay_rate, strengthen_rate, origin, floor, floor_initial
+):  # pragma: no cover - compiled
+    """`decay`, then `strengthen` the used ties, in place; stamp their `last_used`.
+
+    One pass with the same arithmetic as the two array rules in turn (the same floats).
+
+    Returns:
+        The `dissolving` mask after the update.
+    """
+    keep = 1.0 - decay_rate
+    gone = np.zeros(len(strength), np.bool_)
+    for i in range(len(strength)):
+        s = strength[i] * keep
+        if used[i]:
+            s = s + strengthen_rate * (1.0 - s)
+            last_used[i] = step
+        strength[i] = s
+        gone[i] = s < (floor_initial if origin[i] == _INITIAL else floor)
+    return gone
+
+
+@numba.njit(cache=True)
+def able_neighbours(indptr, nbr, k_flat, n_items, rows, item, at_least):  # pragma: no cover
+    """The neighbours of each row who know an item at least `at_least` and better than it.
+
+    For query q, every CSR position p of agent `rows[q]` whose neighbour b = nbr[p] has
+    `k[b, item[q]] >= at_least` and `k[b, item[q]] > k[rows[q], item[q]]` (the able helpers
+    of a question, MODEL.md step 2).
+
+    Args:
+        indptr: CSR row pointer of the ties.
+        nbr: CSR neighbour per entry.
+        k_flat: mastery, flattened (agent * n_items + item).
+        n_items: items per agent.
+        rows: the agent of each query.
+        item: the item of each query.
+        at_least: the threshold, in the precision of `k_flat`.
+
+    Returns:
+        (owner, pos): for each able neighbour, the query it belongs to and its CSR position,
+        by query and then by position.
+    """
+    n = 0
+    for q in range(len(rows)):
+        n += indptr[rows[q] + 1] - indptr[rows[q]]
+    owner = np.empty(n, np.int64)
+    pos = np.empty(n, np.int64)
+    w = 0
+    for q in range(len(rows)):
+        it = item[q]
+        mine = k_flat[rows[q] * n_items + it]
+        for p in range(indptr[rows[q]], indptr[rows[q] + 1]):
+            x = k_flat[nbr[p] * n_items + it]
+            if x >= at_least and x > mine:
+                owner[w] = q
+                pos[w] = p
+                w += 1
+    return owner[:w], pos[:w]
+
+
+@numba.njit(cache=True)
+def degree_sum(indptr, flat, n_items):  # pragma: no cover - compiled
+    """The summed degree of the agents of flat (agent * n_items + item) indices, with repeats.
+
+    Without a temporary array (the agents of a million known items would be 8 MB).
+    """
+    total = 0
+    for f in flat:
+        a = f // n_items
+        total += indptr[a + 1] - indptr[a]
+    return total

@@ -191,10 +191,11 @@ def test_compiled_forgetting_and_knowledge_counts_equal_the_array_rules():
     flat = k.reshape(-1).copy()
     learning.forget_in_place(flat, used, 0.37, 0.2)
     assert np.array_equal(flat, learning.forget(k.reshape(-1), used, 0.37, 0.2))
-    aware, total, deep = learning.item_stats(k, 0.7)
+    aware, total, deep, per_learner = learning.item_stats(k, 0.7)
     assert aware.tolist() == (k > 0).sum(axis=0).tolist()
     assert total == pytest.approx(k.sum(axis=0, dtype=np.float64))
     assert deep.tolist() == (k >= 0.7).sum(axis=0).tolist()
+    assert per_learner == pytest.approx(k.sum(axis=1, dtype=np.float64))
 
 
 # ----------------------------------------------------------------------------- benchmarks

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from sim import ties
 from sim.config import Scenario, validate
 from sim.experiment import replication_seeds, run_replication
 from sim.model import LearningModel
@@ -211,6 +212,10 @@ def check_state(m: LearningModel) -> None:
     # The neighbour index agrees with the table: each tie appears once from each end.
     assert len(t.nbr) == 2 * len(t.u)
     assert (t.degree == np.bincount(np.r_[t.u, t.v], minlength=m.n_agents)).all()
+    # The index is updated in place step by step: it must equal one built from scratch.
+    fresh = ties.build_index(t.u, t.v, m.n_agents)
+    index = (t.indptr, t.nbr, t.tie_of)
+    assert all(np.array_equal(a, b) for a, b in zip(index, fresh, strict=True))
 
 
 def check_row(row: dict, m: LearningModel) -> None:

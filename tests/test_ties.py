@@ -41,18 +41,53 @@ def test_index_lists_each_agents_neighbours_and_ties():
     assert (t.src[lo:hi] == 2).all()
 
 
-def test_expand_rows_gives_every_position_of_repeated_rows():
+def test_able_neighbours_are_the_ties_who_know_enough_and_more():
     t = triangle_plus_tail()
-    owner, pos = ties.expand_rows(t.indptr, np.array([3, 0, 3]))
-    assert owner.tolist() == [0, 1, 1, 2]
-    assert t.nbr[pos].tolist() == [2, 1, 2, 2]
+    # Agent 2's ties are 0, 1, 3. Item 0: 0 knows 0.9, 1 knows 0.5, 3 knows 0.4; 2 knows 0.45.
+    k = np.array([[0.9], [0.5], [0.45], [0.4]], dtype=np.float32)
+    owner, pos = ties.able_neighbours(
+        t.indptr, t.nbr, k.ravel(), 1, np.array([2, 3, 2]), np.array([0, 0, 0]), np.float32(0.5)
+    )
+    # Queries 0 and 2 (agent 2): 0 and 1 are able (>= 0.5 and > 0.45); 3 is not.
+    # Query 1 (agent 3): its only tie, 2, knows 0.45 < 0.5.
+    assert owner.tolist() == [0, 0, 2, 2]
+    assert t.nbr[pos].tolist() == [0, 1, 0, 1]
+
+
+def test_degree_sum_counts_repeated_rows():
+    t = triangle_plus_tail()
+    assert ties.degree_sum(t.indptr, np.array([3, 2, 3]), 1) == 1 + 3 + 1
+    # Flat (agent, item) indices with 2 items: 7 -> agent 3, 4 -> agent 2, 6 -> agent 3.
+    assert ties.degree_sum(t.indptr, np.array([7, 4, 6]), 2) == 1 + 3 + 1
+    assert ties.degree_sum(t.indptr, np.zeros(0, dtype=np.int64), 1) == 0
+
+
+def test_tie_between_finds_the_tie_id_or_minus_one():
+    t = triangle_plus_tail()
+    a, b = np.array([0, 2, 3, 1, 3]), np.array([2, 1, 2, 3, 3])
+    assert ties.tie_between(t.indptr, t.nbr, t.tie_of, a, b).tolist() == [1, 2, 3, -1, -1]
+
+
+def test_age_ties_is_decay_then_strengthen_then_the_dissolving_mask():
+    rng = np.random.default_rng(3)
+    s = rng.random(1000)
+    used = rng.random(1000) < 0.3
+    origin = rng.integers(0, 5, 1000).astype(np.int8)
+    last = np.full(1000, -1, dtype=np.int32)
+    expected = ties.strengthen(ties.decay(s, 0.01), used, 0.2)
+    got = s.copy()
+    gone = ties.age_ties(got, used, last, 7, 0.01, 0.2, origin, 0.3, 0.1)
+    assert np.array_equal(got, expected)  # the same floats, not just close
+    assert np.array_equal(gone, ties.dissolving(expected, origin, 0.3, 0.1))
+    assert np.array_equal(last == 7, used)
 
 
 def test_new_pairs_drops_self_existing_and_repeated_pairs():
     t = triangle_plus_tail()
     a = np.array([0, 3, 1, 3, 0, 1])
     b = np.array([0, 0, 0, 1, 3, 3])
-    u, v, idx = ties.new_pairs(a, b, np.sort(t.keys()), 4)
+    tied = ties.tie_between(t.indptr, t.nbr, t.tie_of, a, b) >= 0
+    u, v, idx = ties.new_pairs(a, b, tied, 4)
     # (0,0) self; (3,0) new; (1,0) exists; (3,1) new; (0,3) repeats (3,0); (1,3) repeats.
     assert list(zip(u.tolist(), v.tolist(), strict=True)) == [(0, 3), (1, 3)]
     assert idx.tolist() == [1, 3]
@@ -77,3 +112,30 @@ def test_add_and_remove_keep_the_columns_aligned():
     assert t.origin.tolist() == [0, 0, 0, TieOrigin.CHANCE]
     assert t.last_used.tolist() == [-1, -1, -1, 7]
     assert t.degree.tolist() == [1, 3, 2, 2]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_change_gives_the_table_and_index_of_remove_add_reindex(seed):
+    # Random graphs, random removals and additions (including re-adding a removed pair and
+    # rows that gain several ties): the incrementally updated index must equal a rebuild.
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 40))
+    pairs = np.array([(a, b) for a in range(n) for b in range(a + 1, n)])
+    pick = rng.random(len(pairs)) < rng.random()
+    u, v = pairs[pick, 0], pairs[pick, 1]
+    t = TieTable.from_edges(n, u, v, rng.random(len(u)))
+    gone = rng.random(len(t)) < rng.choice([0.0, 0.1, 0.5])
+    kept = {(a, b) for a, b, g in zip(u.tolist(), v.tolist(), gone.tolist(), strict=True) if not g}
+    free = [p for p in map(tuple, pairs.tolist()) if p not in kept]
+    new = [free[i] for i in rng.permutation(len(free))[: int(rng.integers(0, 6))]]
+    nu = np.array([p[0] for p in new], dtype=np.int64)
+    nv = np.array([p[1] for p in new], dtype=np.int64)
+    origin = np.full(len(new), TieOrigin.CHANCE)
+
+    expected = TieTable.from_edges(n, u, v, t.strength)
+    expected.remove(gone)
+    expected.add(nu, nv, 0.1, origin, step=3)
+    expected.reindex()
+    t.change(gone, nu, nv, 0.1, origin, step=3)
+    for name in ("u", "v", "strength", "origin", "last_used", "indptr", "nbr", "tie_of"):
+        assert np.array_equal(getattr(t, name), getattr(expected, name)), name
