@@ -599,10 +599,9 @@ def able_members(
     return start, count, ptr, sorted_members
 
 
-@numba.njit(cache=True)
 def noticed_shares(
     indptr, nbr, tie_of, strength, shared, k_flat, n_items, p_lo, p_hi, skip_redundant, rng
-):  # pragma: no cover - compiled
+):
     """Broadcast: every tie of every (sharer, item) notices with its attention probability.
 
     One compiled pass over the sharers' ties. Attention is linear in strength, from `p_lo`
@@ -615,7 +614,7 @@ def noticed_shares(
         nbr: CSR neighbour per entry.
         tie_of: CSR tie id per entry.
         strength: per tie.
-        shared: what is shared, as flat (agent * n_items + item) indices.
+        shared: what is shared, as flat (agent * n_items + item) indices (int64).
         k_flat: mastery at the start of the step, flattened (agent * n_items + item).
         n_items: items per agent.
         p_lo: attention at strength 0.
@@ -626,25 +625,94 @@ def noticed_shares(
         rng: the model's numpy Generator (its stream advances as if drawn in Python).
 
     Returns:
-        (src, dst, item, tie, n_skipped): the noticed shares, and how many redundant ones
-        were counted only.
+        (src, dst, item, tie, n_skipped): the noticed shares (int64), and how many redundant
+        ones were counted only.
     """
-    cap = 1024
-    out_src = np.empty(cap, np.int64)
-    out_dst = np.empty(cap, np.int64)
-    out_item = np.empty(cap, np.int64)
-    out_tie = np.empty(cap, np.int64)
+    p_top = max(p_lo, p_hi)
+    if p_top <= 0.0 or len(shared) == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z, z, 0
+    expected = min(p_top, 1.0) * _row_work(indptr, shared, n_items)
+    return _in_blocks(
+        _noticed_rows,
+        (indptr, nbr, tie_of, strength, shared, k_flat, n_items, p_lo, p_hi, skip_redundant, rng),
+        len(shared),
+        expected,
+        lambda r: _degree(indptr, shared[r] // n_items),
+    )
+
+
+def _in_blocks(kernel, args, n_rows, expected, row_bound):
+    """Run a row kernel that appends (src, dst, item, tie) to buffers, block by block.
+
+    The kernel takes `args`, the first row and four int64 buffers, and stops before a row
+    that might not fit (at most `row_bound(row)` outputs); it returns (next row, outputs
+    written, its count). Buffers are sized for the expected output, so there is usually one
+    block (a further one is twice as large); the random numbers are drawn in the same order
+    whatever the blocks. (A kernel that grows its own outputs was 3x slower: numba does not
+    keep arrays reassigned in a loop in registers.)
+    """
+    cap = int(expected * 1.1) + 1024
+    parts, total, row = [], 0, 0
+    while True:
+        bufs = tuple(np.empty(cap, np.int64) for _ in range(4))
+        row, n, count = kernel(*args, row, *bufs)
+        parts.append(tuple(b[:n] for b in bufs))
+        total += count
+        if row >= n_rows:
+            break
+        cap = max(2 * cap, row_bound(row))
+    if len(parts) == 1:
+        return (*parts[0], total)
+    return (*(np.concatenate(col) for col in zip(*parts, strict=True)), total)
+
+
+def _degree(indptr, agent):
+    return int(indptr[agent + 1] - indptr[agent])
+
+
+@numba.njit(cache=True)
+def _row_work(indptr, flat, n_items):  # pragma: no cover - compiled
+    """Summed degree of the agents of flat (agent * n_items + item) indices."""
+    total = 0
+    for f in flat:
+        a = f // n_items
+        total += indptr[a + 1] - indptr[a]
+    return total
+
+
+@numba.njit(cache=True)
+def _noticed_rows(
+    indptr,
+    nbr,
+    tie_of,
+    strength,
+    shared,
+    k_flat,
+    n_items,
+    p_lo,
+    p_hi,
+    skip_redundant,
+    rng,
+    row,
+    out_src,
+    out_dst,
+    out_item,
+    out_tie,
+):  # pragma: no cover - compiled
+    """`noticed_shares` from row `row` on, until a row might not fit in the buffers."""
+    cap = len(out_src)
     n_out = 0
     skipped = 0
     p_top = max(p_lo, p_hi)
-    if p_top <= 0.0:
-        return out_src[:0], out_dst[:0], out_item[:0], out_tie[:0], 0
     log_q = np.log1p(-p_top) if p_top < 1.0 else 0.0
-    for r in range(len(shared)):
+    for r in range(row, len(shared)):
         a = shared[r] // n_items
         it = shared[r] - a * n_items
         lo = indptr[a]
         d = indptr[a + 1] - lo
+        if n_out + d > cap:
+            return r, n_out, skipped
         k_src = k_flat[a * n_items + it]
         j = -1
         while True:
@@ -666,35 +734,15 @@ def noticed_shares(
             if skip_redundant and k_flat[b * n_items + it] >= k_src:
                 skipped += 1
                 continue
-            if n_out == cap:
-                cap *= 2
-                out_src, out_dst, out_item, out_tie = _grow4(
-                    out_src, out_dst, out_item, out_tie, cap
-                )
             out_src[n_out] = a
             out_dst[n_out] = b
             out_item[n_out] = it
             out_tie[n_out] = t
             n_out += 1
-    return out_src[:n_out], out_dst[:n_out], out_item[:n_out], out_tie[:n_out], skipped
+    return len(shared), n_out, skipped
 
 
-@numba.njit(cache=True)
-def _grow(x, cap):  # pragma: no cover - compiled
-    y = np.empty(cap, x.dtype)
-    y[: len(x)] = x
-    return y
-
-
-@numba.njit(cache=True)
-def _grow4(a, b, c, d, cap):  # pragma: no cover - compiled
-    return _grow(a, cap), _grow(b, cap), _grow(c, cap), _grow(d, cap)
-
-
-@numba.njit(cache=True)
-def pulled_shares(
-    indptr, nbr, tie_of, sharing, k_flat, n_items, cand, p, rng
-):  # pragma: no cover - compiled
+def pulled_shares(indptr, nbr, tie_of, sharing, k_flat, n_items, cand, p, rng):
     """Broadcast seen from the receiving side: the informative noticed shares only.
 
     For each candidate (learner, item) -- one that could still learn it -- every tie that
@@ -712,25 +760,55 @@ def pulled_shares(
         k_flat: mastery at the start of the step, flattened.
         n_items: items per agent.
         cand: flat (learner, item) indices that could learn (every one with mastery below
-            some tie's must be included).
+            some tie's must be included; int64).
         p: attention, the same for every tie.
         rng: the model's numpy Generator.
 
     Returns:
-        (src, dst, item, tie, n_informative): the noticed informative shares, and how many
-        informative (sharer, learner, item) triples there were, noticed or not.
+        (src, dst, item, tie, n_informative): the noticed informative shares (int64), and how
+        many informative (sharer, learner, item) triples there were, noticed or not.
     """
-    cap = 1024
-    out_src = np.empty(cap, np.int64)
-    out_dst = np.empty(cap, np.int64)
-    out_item = np.empty(cap, np.int64)
-    out_tie = np.empty(cap, np.int64)
+    if len(cand) == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z, z, 0
+    # Few of the candidates' ties are informative: expect a tenth of them, grow if not.
+    expected = 0.1 * p * _row_work(indptr, cand, n_items)
+    return _in_blocks(
+        _pulled_rows,
+        (indptr, nbr, tie_of, sharing, k_flat, n_items, cand, p, rng),
+        len(cand),
+        expected,
+        lambda r: _degree(indptr, cand[r] // n_items),
+    )
+
+
+@numba.njit(cache=True)
+def _pulled_rows(
+    indptr,
+    nbr,
+    tie_of,
+    sharing,
+    k_flat,
+    n_items,
+    cand,
+    p,
+    rng,
+    row,
+    out_src,
+    out_dst,
+    out_item,
+    out_tie,
+):  # pragma: no cover - compiled
+    """`pulled_shares` from candidate `row` on, until one might not fit in the buffers."""
+    cap = len(out_src)
     n_out = 0
     informative = 0
-    for c in range(len(cand)):
+    for c in range(row, len(cand)):
         flat = cand[c]
         b = flat // n_items
         it = flat - b * n_items
+        if n_out + indptr[b + 1] - indptr[b] > cap:
+            return c, n_out, informative
         k_b = k_flat[flat]
         for pos in range(indptr[b], indptr[b + 1]):
             s = nbr[pos]
@@ -740,17 +818,12 @@ def pulled_shares(
             informative += 1
             if rng.random() >= p:
                 continue
-            if n_out == cap:
-                cap *= 2
-                out_src, out_dst, out_item, out_tie = _grow4(
-                    out_src, out_dst, out_item, out_tie, cap
-                )
             out_src[n_out] = s
             out_dst[n_out] = b
             out_item[n_out] = it
             out_tie[n_out] = tie_of[pos]
             n_out += 1
-    return out_src[:n_out], out_dst[:n_out], out_item[:n_out], out_tie[:n_out], informative
+    return len(cand), n_out, informative
 
 
 @numba.njit(cache=True)
