@@ -332,7 +332,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     steps, limit = args.steps, args.limit
-    sweep = (24, 2000, 1000)
+    sweep = (48, 2000, 1000)
     if args.quick:
         sizes, steps, limit, sweep = [1000], 10, 10.0, (2, 200, 10)
     cases = args.cases.split(",")

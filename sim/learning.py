@@ -11,6 +11,8 @@ from enum import IntEnum
 import numba
 import numpy as np
 
+from sim.ties import degree_sum
+
 
 class Channel(IntEnum):
     """Where a learner's gain came from (for attributing learning to tie kinds)."""
@@ -632,7 +634,7 @@ def noticed_shares(
     if p_top <= 0.0 or len(shared) == 0:
         z = np.zeros(0, dtype=np.int64)
         return z, z, z, z, 0
-    expected = min(p_top, 1.0) * _row_work(indptr, shared, n_items)
+    expected = min(p_top, 1.0) * degree_sum(indptr, shared, n_items)
     return _in_blocks(
         _noticed_rows,
         (indptr, nbr, tie_of, strength, shared, k_flat, n_items, p_lo, p_hi, skip_redundant, rng),
@@ -669,16 +671,6 @@ def _in_blocks(kernel, args, n_rows, expected, row_bound):
 
 def _degree(indptr, agent):
     return int(indptr[agent + 1] - indptr[agent])
-
-
-@numba.njit(cache=True)
-def _row_work(indptr, flat, n_items):  # pragma: no cover - compiled
-    """Summed degree of the agents of flat (agent * n_items + item) indices."""
-    total = 0
-    for f in flat:
-        a = f // n_items
-        total += indptr[a + 1] - indptr[a]
-    return total
 
 
 @numba.njit(cache=True)
@@ -772,7 +764,7 @@ def pulled_shares(indptr, nbr, tie_of, sharing, k_flat, n_items, cand, p, rng):
         z = np.zeros(0, dtype=np.int64)
         return z, z, z, z, 0
     # Few of the candidates' ties are informative: expect a tenth of them, grow if not.
-    expected = 0.1 * p * _row_work(indptr, cand, n_items)
+    expected = 0.1 * p * degree_sum(indptr, cand, n_items)
     return _in_blocks(
         _pulled_rows,
         (indptr, nbr, tie_of, sharing, k_flat, n_items, cand, p, rng),

@@ -365,8 +365,12 @@ class LearningModel(mesa.Model):
                 and not (sc.forgetting.enabled and sc.forgetting.rate > 0)
             )
             if skip and p_lo == p_hi and sh.policy == Policy.BROADCAST:
-                # (sharer, item, tie) triples
-                push_work = ties.degree_sum(t.indptr, shared, n_items)
+                # (sharer, item, tie) triples; when everything known is shared by everyone,
+                # every tie twice per item
+                if len(shared) == k0.size:
+                    push_work = 2 * len(t) * n_items
+                else:
+                    push_work = ties.degree_sum(t.indptr, shared, n_items)
                 cand = np.flatnonzero(k0.reshape(-1) < 1.0)
                 push_cost = push_work * p_hi + len(shared)
                 # Pull costs about the candidates' degrees: skip counting them when even the

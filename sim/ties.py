@@ -533,6 +533,10 @@ def degree_sum(indptr, flat, n_items):  # pragma: no cover - compiled
     Without a temporary array (the agents of a million known items would be 8 MB).
     """
     total = 0
+    if n_items == 1:  # no integer division (a tenth of the time)
+        for a in flat:
+            total += indptr[a + 1] - indptr[a]
+        return total
     for f in flat:
         a = f // n_items
         total += indptr[a + 1] - indptr[a]
