@@ -214,10 +214,15 @@ class LearningModel(mesa.Model):
         a.flags.writeable = False
         self._activity = a
         sc = self.scenario
-        # Derived once per change, not per step (a pass over every agent at 10^6 of them).
-        self._p_share = np.minimum(sc.sharing.p_share * a, 1.0)
-        self._p_share_min = float(self._p_share.min()) if len(a) else 1.0
-        self._p_ask = np.minimum(sc.help.p_ask * a, 1.0)
+        # Derived once per change, not per step (a pass over every agent at 10^6 of them);
+        # with equal activity (activity_sigma 0) as one value seen as an array, no memory.
+        same = len(a) > 0 and bool((a == a[0]).all())
+        part = a[:1] if same else a
+        p_share = np.minimum(sc.sharing.p_share * part, 1.0)
+        p_ask = np.minimum(sc.help.p_ask * part, 1.0)
+        self._p_share = np.broadcast_to(p_share, a.shape) if same else p_share
+        self._p_ask = np.broadcast_to(p_ask, a.shape) if same else p_ask
+        self._p_share_min = float(p_share.min()) if len(a) else 1.0
 
     # ---------------------------------------------------------------- public views
 

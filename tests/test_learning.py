@@ -378,3 +378,32 @@ def test_share_kernels_give_the_same_draws_in_one_block_or_many(pull):
     assert len(one[0]) > 3000  # several blocks were needed
     assert all(np.array_equal(a, b) for a, b in zip(one, many, strict=True))
     assert after_one == after_many  # the generator advanced by the same draws
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_able_members_are_the_members_who_know_enough_and_more_than_the_asker(seed):
+    # Oracle: for each member asker, the members whose level is >= the threshold and above
+    # the asker's, listed in the order of a stable sort by level; non-members get none.
+    rng = np.random.default_rng(seed)
+    n, n_items = int(rng.integers(2, 60)), int(rng.integers(1, 5))
+    # Levels on a coarse grid, so equal levels (and levels equal to the asker's) are common.
+    k = (rng.integers(0, 5, (n, n_items)) / 4).astype(np.float32)
+    member = rng.random(n) < 0.6
+    members = np.flatnonzero(member)
+    askers = rng.integers(0, n, int(rng.integers(0, 30)))
+    item = rng.integers(0, n_items, len(askers))
+    thr = np.float32(0.5)
+    start, count, ptr, sorted_members = learning.able_members(
+        k.ravel(), n_items, members, askers, item, member[askers], thr
+    )
+    for q, (a, it) in enumerate(zip(askers.tolist(), item.tolist(), strict=True)):
+        if not member[a]:
+            assert count[q] == 0
+            continue
+        col = k[members, it]
+        order = members[np.argsort(col, kind="stable")]
+        expected = [b for b in order.tolist() if k[b, it] >= thr and k[b, it] > k[a, it]]
+        first = ptr[it] + start[q]
+        got = sorted_members[first : first + int(count[q])].tolist()
+        assert got == expected
+        assert first + count[q] == ptr[it + 1]  # the able ones are the end of the list

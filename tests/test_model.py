@@ -89,6 +89,20 @@ def test_broadcast_is_synchronous_along_a_path():
     assert row["redundancy"] == pytest.approx(2 / 3)
 
 
+def test_activity_is_read_only_and_assigning_it_changes_who_shares():
+    m = model(scenario(sharing=SHARE), net(3, [(0, 1), (1, 2)]))
+    with pytest.raises(ValueError, match="read-only"):
+        m.activity[0] = 0.0
+    with pytest.raises(ValueError, match="one value per agent"):
+        m.activity = np.ones(2)
+    m.activity = np.zeros(3)  # nobody shares: p_share * activity = 0
+    m.step()
+    assert knowledge(m) == [1.0, 0.0, 0.0] and m.rows[-1]["exposures"] == 0
+    m.activity = np.array([1.0, 0.0, 0.0])  # only agent 0 shares again (p_share 1)
+    m.step()
+    assert knowledge(m) == [1.0, 1.0, 0.0]
+
+
 def test_surface_gain_is_rate_times_bandwidth_times_ease():
     sc = scenario(
         sharing=SHARE,
