@@ -124,13 +124,19 @@ class LearningModel(mesa.Model):
         n = sc.population.n_agents
         self.n_agents = n
         self._items_setup()
-        if start_network is None:
+        own = start_network is None  # built here: nobody else holds its arrays
+        if own:
             if sc.network.generator == Generator.EDGE_LIST:
                 raise ValueError("generator edge_list: pass the network as start_network")
             start_network = build_network(sc.network, n, self.rng)
         _check_network(start_network, n)
         self.group = np.asarray(start_network.group, dtype=np.int64)
-        self.ties = TieTable.from_edges(n, start_network.u, start_network.v, start_network.strength)
+        t = start_network
+        self.ties = TieTable.from_edges(n, t.u, t.v, t.strength, index=False, copy=not own)
+        # Drop the network (int64 endpoints) before the index is built: at 10^6 agents it
+        # would otherwise sit beside the index at setup's memory peak.
+        del start_network, t
+        self.ties.reindex()
         self._traits_setup()
         self.knowledge = np.zeros((n, self.n_items), dtype=np.float32)
         self._seed_knowledge()

@@ -6,7 +6,7 @@ directions answers "who are my neighbours" without Python loops. Nothing here im
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from enum import IntEnum
 
 import numba
@@ -55,23 +55,44 @@ class TieTable:
     indptr: np.ndarray = field(init=False)
     nbr: np.ndarray = field(init=False)
     tie_of: np.ndarray = field(init=False)
+    index: InitVar[bool] = True
 
-    def __post_init__(self) -> None:
-        self.reindex()
+    def __post_init__(self, index: bool) -> None:
+        if index:
+            self.reindex()
 
     @classmethod
     def from_edges(
-        cls, n_agents: int, u: np.ndarray, v: np.ndarray, strength: np.ndarray
+        cls,
+        n_agents: int,
+        u: np.ndarray,
+        v: np.ndarray,
+        strength: np.ndarray,
+        *,
+        index: bool = True,
+        copy: bool = True,
     ) -> TieTable:
-        """Build a table of pre-existing ties from canonical (u < v) endpoint arrays."""
+        """Build a table of pre-existing ties from canonical (u < v) endpoint arrays.
+
+        Args:
+            n_agents: number of learners.
+            u: lower endpoint of each tie.
+            v: higher endpoint.
+            strength: initial strength per tie.
+            index: build the neighbour index now; False leaves it to a `reindex()` call,
+                so a caller can first drop its own (int64) copies of the endpoints and
+                lower the peak memory of setup.
+            copy: copy `strength` (False: the table takes the float64 array over).
+        """
         m = len(u)
         return cls(
             n_agents=n_agents,
             u=np.asarray(u, dtype=agent_dtype(n_agents)),
             v=np.asarray(v, dtype=agent_dtype(n_agents)),
-            strength=np.asarray(strength, dtype=np.float64).copy(),
+            strength=np.array(strength, dtype=np.float64, copy=copy),
             origin=np.full(m, TieOrigin.INITIAL, dtype=np.int8),
             last_used=np.full(m, -1, dtype=np.int32),
+            index=index,
         )
 
     def __len__(self) -> int:

@@ -139,3 +139,15 @@ def test_change_gives_the_table_and_index_of_remove_add_reindex(seed):
     t.change(gone, nu, nv, 0.1, origin, step=3)
     for name in ("u", "v", "strength", "origin", "last_used", "indptr", "nbr", "tie_of"):
         assert np.array_equal(getattr(t, name), getattr(expected, name)), name
+
+
+def test_a_table_built_without_its_index_gets_the_same_index_later():
+    u, v, s = np.array([0, 0, 1, 2]), np.array([1, 2, 2, 3]), np.array([0.9, 0.2, 0.5, 0.1])
+    later = TieTable.from_edges(4, u, v, s, index=False, copy=False)
+    assert not hasattr(later, "indptr")
+    assert later.strength is s  # taken over, not copied
+    later.reindex()
+    now = TieTable.from_edges(4, u, v, s)
+    assert now.strength is not s
+    for name in ("indptr", "nbr", "tie_of"):
+        assert np.array_equal(getattr(later, name), getattr(now, name))
