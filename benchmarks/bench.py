@@ -13,7 +13,8 @@ off), at each size it measures in a fresh process:
   divided by steps x mean ties, or steps x agents; setup excluded and reported apart);
 - peak memory per agent: the growth of the process's peak resident memory over the run,
   divided by the agents (compare the target 100 B/agent + 5 B/tie + 4 B/agent-item, also
-  printed per agent);
+  printed per agent), and the memory the model's state keeps between steps
+  (`LearningModel.state_nbytes`, per agent);
 - speed ratios of the array engine over the reference engine (`engine: agents`) and over
   NDlib's SI model on the same starting graph (beta = the mean attention), over the same
   steps. A slow engine runs at most `--limit` seconds: a size whose projected time exceeds
@@ -137,6 +138,7 @@ def run_one(case: str, n: int, engine: str, steps: int, limit: float, seed: int)
         "start_ties": float(len(m.ties)),
         "n_items": m.n_items,
         "peak_growth_bytes": _maxrss() - base,
+        "state_bytes": m.state_nbytes()["total"],
         "share_aware": m.rows[-1]["share_aware"],
     }
 
@@ -217,6 +219,7 @@ def table(sizes: list[int], steps: int, limit: float, seed: int, cases: list[str
                 "ns_per_tie_step": round(total / len(st) / max(arr["mean_ties"], 1) * 1e9, 2),
                 "ns_per_agent_step": round(total / len(st) / n * 1e9, 1),
                 "peak_bytes_per_agent": round(arr["peak_growth_bytes"] / n, 1),
+                "state_bytes_per_agent": round(arr["state_bytes"] / n, 1),
                 "target_bytes_per_agent": round(
                     100 + 5 * arr["start_ties"] / n + 4 * arr["n_items"], 1
                 ),
@@ -280,6 +283,7 @@ COLUMNS = [
     "ns_per_tie_step",
     "ns_per_agent_step",
     "peak_bytes_per_agent",
+    "state_bytes_per_agent",
     "target_bytes_per_agent",
     "vs_reference",
     "vs_ndlib",

@@ -259,6 +259,33 @@ class LearningModel(mesa.Model):
         self.agents  # noqa: B018
         return list(self._agents_by_type)
 
+    def state_nbytes(self) -> dict[str, int]:
+        """Bytes held by the model's state arrays, by part (what a run keeps between steps).
+
+        Returns:
+            {"agents": per-learner arrays (knowledge, traits, derived probabilities),
+            "ties": the tie table and its neighbour index, "total": both}. Arrays that view
+            others (e.g. an equal activity seen as one value) count their memory once. The
+            recorded rows, Mesa agents and a step's temporaries are not included.
+        """
+        seen: set[int] = set()
+
+        def owned(obj: object) -> int:
+            total = 0
+            for x in vars(obj).values():
+                if not isinstance(x, np.ndarray):
+                    continue
+                while isinstance(x.base, np.ndarray):
+                    x = x.base
+                if id(x) not in seen:
+                    seen.add(id(x))
+                    total += x.nbytes
+            return total
+
+        ties_bytes = owned(self.ties)
+        agents_bytes = owned(self)
+        return {"agents": agents_bytes, "ties": ties_bytes, "total": agents_bytes + ties_bytes}
+
     def timeseries(self) -> pd.DataFrame:
         """One row per recorded step (step 0 = initial state), one column per metric."""
         return pd.DataFrame(self.rows)

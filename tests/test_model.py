@@ -585,3 +585,17 @@ def test_same_seed_same_run_and_different_seed_different_run():
     a, b, c = run(7), run(7), run(8)
     assert a.equals(b)
     assert not a.equals(c)
+
+
+def test_state_nbytes_counts_the_tie_table_and_shared_arrays_once():
+    sc = scenario(population={"n_agents": 50, "activity_sigma": 1.0})
+    ring = net(50, [(i, (i + 1) % 50) for i in range(50)])
+    varied = model(sc, ring)
+    t = varied.ties
+    table = (t.u, t.v, t.strength, t.origin, t.last_used, t.indptr, t.nbr, t.tie_of)
+    got = varied.state_nbytes()
+    assert got["ties"] == sum(a.nbytes for a in table)
+    assert got["total"] == got["agents"] + got["ties"]
+    # Equal activity: p_share and p_ask are one value each, seen as arrays (8 B, not 50 x 8).
+    equal = model(scenario(population={"n_agents": 50}), ring)
+    assert got["agents"] - equal.state_nbytes()["agents"] == 2 * 8 * (50 - 1)
