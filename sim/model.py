@@ -418,7 +418,7 @@ class LearningModel(mesa.Model):
                     pull_work = np.inf
                 else:
                     pull_work = ties.degree_sum(t.indptr, cand, n_items)
-                if len(cand) == 0:  # nobody can learn anything: every share is redundant
+                if pull_work == 0:  # nobody who can learn has a tie: every share is redundant
                     self._redundant_counted = int(rng.binomial(push_work, p_hi))
                     return _Events.empty()
                 if pull_work < push_cost:
