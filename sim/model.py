@@ -761,7 +761,7 @@ class LearningModel(mesa.Model):
         used[push.tie[push.tie >= 0]] = True
         used[answers.tie[answers.tie >= 0]] = True
         # decay, strengthen, last_used and the dissolving mask in one compiled pass
-        gone = ties.age_ties(
+        t.strength, gone = ties.age_ties(
             t.strength,
             used,
             t.last_used,

@@ -489,23 +489,26 @@ def tie_between(indptr, nbr, tie_of, a, b):  # pragma: no cover - compiled
 def age_ties(
     strength, used, last_used, step, decay_rate, strengthen_rate, origin, floor, floor_initial
 ):  # pragma: no cover - compiled
-    """`decay`, then `strengthen` the used ties, in place; stamp their `last_used`.
+    """`decay`, then `strengthen` the used ties; stamp their `last_used` (in place).
 
     One pass with the same arithmetic as the two array rules in turn (the same floats).
+    The strengths come back as a new array, as from the array rules: a strength array
+    someone kept from an earlier step is not changed under them.
 
     Returns:
-        The `dissolving` mask after the update.
+        (strength, gone): the new strengths, and the `dissolving` mask for them.
     """
     keep = 1.0 - decay_rate
+    out = np.empty(len(strength), np.float64)
     gone = np.zeros(len(strength), np.bool_)
     for i in range(len(strength)):
         s = strength[i] * keep
         if used[i]:
             s = s + strengthen_rate * (1.0 - s)
             last_used[i] = step
-        strength[i] = s
+        out[i] = s
         gone[i] = s < (floor_initial if origin[i] == _INITIAL else floor)
-    return gone
+    return out, gone
 
 
 @numba.njit(cache=True)

@@ -381,9 +381,11 @@ def test_used_ties_strengthen_unused_decay_and_dissolve():
     # 0-1 used: 0.4 * 0.9 = 0.36, then + 0.5 * (1 - 0.36) = 0.68. 1-2 unused: 0.36.
     assert m.ties.strength.tolist() == pytest.approx([0.68, 0.36])
     assert m.ties.last_used.tolist() == [1, -1]
+    kept = m.ties.strength  # a researcher's record of step 1, kept without a copy
     m.step()
     # 1 now shares to 2: both used. 0.68 -> 0.612 -> 0.806; 0.36 -> 0.324 -> 0.662.
     assert m.ties.strength.tolist() == pytest.approx([0.806, 0.662])
+    assert kept.tolist() == pytest.approx([0.68, 0.36])  # not changed under them
     assert m.rows[-1]["n_strong_ties"] == 2
 
 

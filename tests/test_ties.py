@@ -75,9 +75,10 @@ def test_age_ties_is_decay_then_strengthen_then_the_dissolving_mask():
     origin = rng.integers(0, 5, 1000).astype(np.int8)
     last = np.full(1000, -1, dtype=np.int32)
     expected = ties.strengthen(ties.decay(s, 0.01), used, 0.2)
-    got = s.copy()
-    gone = ties.age_ties(got, used, last, 7, 0.01, 0.2, origin, 0.3, 0.1)
+    before = s.copy()
+    got, gone = ties.age_ties(s, used, last, 7, 0.01, 0.2, origin, 0.3, 0.1)
     assert np.array_equal(got, expected)  # the same floats, not just close
+    assert np.array_equal(s, before)  # a new array: one kept from before is not changed
     assert np.array_equal(gone, ties.dissolving(expected, origin, 0.3, 0.1))
     assert np.array_equal(last == 7, used)
 
