@@ -595,7 +595,8 @@ class LearningModel(mesa.Model):
         )
         dst, its = np.repeat(askers[who], k[who]), np.repeat(item[who], k[who])
         accept = rng.random(len(src)) < self.helpfulness[src] / max(h_max, 1e-300)
-        tied = ties.are_tied(self.ties.indptr, self.ties.nbr, src, dst)
+        t = self.ties
+        tied = ties.tie_between(t.indptr, t.nbr, t.tie_of, src, dst) >= 0
         keep = accept & ~tied
         m = int(keep.sum())
         return _Events(

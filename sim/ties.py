@@ -444,32 +444,11 @@ def triadic_candidates(
 
 
 @numba.njit(cache=True)
-def are_tied(indptr, nbr, a, b):  # pragma: no cover - compiled
-    """For each pair (a[i], b[i]), whether they are tied: a binary search in a's sorted row.
-
-    Args:
-        indptr: CSR row pointer (`build_index`; rows sorted by neighbour).
-        nbr: CSR neighbour per entry.
-        a: one agent per pair.
-        b: the other agent.
-    """
-    out = np.zeros(len(a), np.bool_)
-    for i in range(len(a)):
-        lo, hi = indptr[a[i]], indptr[a[i] + 1]
-        x = b[i]
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if nbr[mid] < x:
-                lo = mid + 1
-            else:
-                hi = mid
-        out[i] = lo < indptr[a[i] + 1] and nbr[lo] == x
-    return out
-
-
-@numba.njit(cache=True)
 def tie_between(indptr, nbr, tie_of, a, b):  # pragma: no cover - compiled
-    """For each pair (a[i], b[i]), the id of the tie between them, or -1 (as `are_tied`)."""
+    """For each pair (a[i], b[i]), the id of the tie between them, or -1.
+
+    A binary search in a's row of the index (`build_index`: rows sorted by neighbour).
+    """
     out = np.full(len(a), -1, np.int64)
     for i in range(len(a)):
         lo, hi = indptr[a[i]], indptr[a[i] + 1]
