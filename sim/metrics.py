@@ -29,41 +29,49 @@ def _ratio(a: float, b: float) -> float:
 # ----------------------------------------------------------------------------- knowledge
 
 
+def _shared(m: LearningModel, key: str, compute):
+    """`compute()`, once per `collect` for the reporters that share it (every call outside)."""
+    cache = getattr(m, "_metric_cache", None)
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def _item_stats(m: LearningModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per item: aware learners, summed mastery and deep learners; per learner: total mastery.
 
     One compiled pass over the knowledge, shared by the overall and per-class knowledge
     metrics within one `collect`.
     """
-    cache = getattr(m, "_metric_cache", None)
-    if cache is not None and "items" in cache:
-        return cache["items"]
-    stats = learning.item_stats(
-        np.ascontiguousarray(m.knowledge), float(m.scenario.knowledge.deep_threshold)
+    return _shared(
+        m,
+        "items",
+        lambda: learning.item_stats(
+            np.ascontiguousarray(m.knowledge), float(m.scenario.knowledge.deep_threshold)
+        ),
     )
-    if cache is not None:
-        cache["items"] = stats
-    return stats
 
 
 def _knowledge_metrics(m: LearningModel, items: np.ndarray | None = None) -> tuple[float, ...]:
     """(share_aware, mean_depth, share_deep) over all items or the given ones."""
-    cache = getattr(m, "_metric_cache", None)
-    if items is None and cache is not None and "knowledge" in cache:
-        return cache["knowledge"]
+    if items is None:
+        return _shared(m, "knowledge", lambda: _knowledge_over(m, None))
+    return _knowledge_over(m, items)
+
+
+def _knowledge_over(m: LearningModel, items: np.ndarray | None) -> tuple[float, ...]:
     aware, total, deep, _ = _item_stats(m)
     if items is not None:
         aware, total, deep = aware[items], total[items], deep[items]
     cells = m.n_agents * len(aware)
     n_aware = int(aware.sum())
-    out = (
+    return (
         n_aware / cells if cells else NAN,
         float(total.sum()) / n_aware if n_aware else NAN,
         int(deep.sum()) / cells if cells else NAN,
     )
-    if items is None and cache is not None:
-        cache["knowledge"] = out
-    return out
 
 
 def share_aware(m: LearningModel) -> float:
@@ -118,13 +126,7 @@ def novel_exposures_strong(m: LearningModel) -> float:
 
 
 def _gain(m: LearningModel, *channels: int) -> float:
-    cache = getattr(m, "_metric_cache", None)
-    if cache is None:
-        by_channel = m.record.gain_by_channel.tolist()
-    else:
-        by_channel = cache.get("gains") or cache.setdefault(
-            "gains", m.record.gain_by_channel.tolist()
-        )
+    by_channel = _shared(m, "gains", m.record.gain_by_channel.tolist)
     return float(sum(by_channel[c] for c in channels))
 
 
@@ -213,16 +215,15 @@ def _tie_stats(m: LearningModel) -> tuple[float, float]:
     """
     s = m.ties.strength
     static = not m.scenario.ties.enabled
-    cache = getattr(m, "_metric_cache", None)
     kept = getattr(m, "_static_tie_stats", None) if static else None
     if kept is not None and kept[0] == (id(s), len(s)):
         return kept[1]
-    if cache is not None and "ties" in cache:
-        return cache["ties"]
-    n_strong = float(np.count_nonzero(s >= m.scenario.ties.strong_threshold))
-    stats = (n_strong, float(s.mean()) if len(s) else NAN)
-    if cache is not None:
-        cache["ties"] = stats
+
+    def count() -> tuple[float, float]:
+        n_strong = float(np.count_nonzero(s >= m.scenario.ties.strong_threshold))
+        return n_strong, float(s.mean()) if len(s) else NAN
+
+    stats = _shared(m, "ties", count)
     if static:
         m._static_tie_stats = ((id(s), len(s)), stats)
     return stats

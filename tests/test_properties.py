@@ -159,6 +159,16 @@ def scenarios(draw, n_max: int = 12) -> dict:
     }
 
 
+GAINS_BY_SOURCE = (
+    "gain_via_weak",
+    "gain_via_strong",
+    "gain_via_community",
+    "gain_via_repository",
+    "gain_via_innovation",
+)
+"""Columns that split a step's gains by where they came from: together, all of them."""
+
+
 def run_checked(sc: Scenario, seed: int) -> LearningModel:
     """Run a scenario step by step, checking every invariant after each step."""
     m = LearningModel(sc, rng=seed)
@@ -174,18 +184,7 @@ def run_checked(sc: Scenario, seed: int) -> LearningModel:
         check_row(row, m)
         # Ties: the stock moves by the flows.
         assert len(m.ties) == n_ties_before + row["ties_formed"] - row["ties_dissolved"]
-        gained = float(
-            sum(
-                row[c]
-                for c in (
-                    "gain_via_weak",
-                    "gain_via_strong",
-                    "gain_via_community",
-                    "gain_via_repository",
-                    "gain_via_innovation",
-                )
-            )
-        )
+        gained = float(sum(row[c] for c in GAINS_BY_SOURCE))
         if not sc.forgetting.enabled:
             # Nothing is lost, and every gain shows in the knowledge (float32 storage).
             assert (m.knowledge >= k_before).all()
@@ -234,16 +233,7 @@ def check_row(row: dict, m: LearningModel) -> None:
     assert row["n_strong_ties"] == int((m.ties.strength >= thr).sum())
     assert row["answers"] + row["repository_hits"] <= row["questions"]
     # The two splits of the step's gains (by tie kind / channel, by push / pull) add up.
-    by_kind = sum(
-        row[c]
-        for c in (
-            "gain_via_weak",
-            "gain_via_strong",
-            "gain_via_community",
-            "gain_via_repository",
-            "gain_via_innovation",
-        )
-    )
+    by_kind = sum(row[c] for c in GAINS_BY_SOURCE)
     by_mode = row["gain_via_sharing"] + row["gain_via_help"] + row["gain_via_innovation"]
     assert by_kind == pytest.approx(by_mode, abs=1e-9)
     for c in row:
