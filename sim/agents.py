@@ -32,8 +32,15 @@ class Learner(mesa.Agent):
 
     @property
     def knowledge(self) -> np.ndarray:
-        """Mastery per item, in [0, 1] (a writable view of the model's array)."""
-        return self.model.knowledge[self.index]
+        """Mastery per item, in [0, 1] (a read-only view of the model's array).
+
+        A step reads the knowledge at its start and applies every change at its end, so a
+        learner's row cannot be changed through this view; assign to change it between steps
+        (``learner.knowledge = row``).
+        """
+        row = self.model.knowledge[self.index]
+        row.flags.writeable = False
+        return row
 
     @knowledge.setter
     def knowledge(self, value: np.ndarray) -> None:
@@ -69,9 +76,8 @@ class Learner(mesa.Agent):
         """(neighbour, tie strength) for every current tie."""
         t = self.model.ties
         lo, hi = t.indptr[self.index], t.indptr[self.index + 1]
-        learners = self.model.learners
         return [
-            (learners[int(j)], float(t.strength[e]))
+            (self.model.learner(int(j)), float(t.strength[e]))
             for j, e in zip(t.nbr[lo:hi], t.tie_of[lo:hi], strict=True)
         ]
 

@@ -21,12 +21,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import learning, metrics, ties
 from sim.agents import Learner
-from sim.config import PartnerChoice, Policy
-from sim.learning import Channel
-from sim.model import LearningModel, StepRecord
-from sim.ties import TieKind, TieOrigin
+from sim.model import LearningModel
+from sim.rules.common import linear_in_strength
+from sim.rules.events import Channel, StepRecord
+from sim.rules.forgetting import forget
+from sim.rules.gains import gain
+from sim.rules.help import p_answer
+from sim.rules.tie_dynamics import decay, dissolve_and_form, strengthen
+from sim.scenario import Engine, PartnerChoice, Policy
+from sim.world.ties import TieKind, TieOrigin
 
 
 @dataclass
@@ -91,7 +95,7 @@ class ReferenceLearner(Learner):
             contacts = [contacts[pick]]
             both = True
         for nbr, tie, s in contacts:
-            p_notice = float(learning.linear_in_strength(s, sh.p_notice_min, sh.p_notice_max))
+            p_notice = float(linear_in_strength(s, sh.p_notice_min, sh.p_notice_max))
             for item in shared:
                 if rng.random() < p_notice:
                     m.pending_push.append(Interaction(self.index, nbr, item, tie, s, both))
@@ -108,7 +112,7 @@ class ReferenceLearner(Learner):
         needs = [
             j
             for j in range(m.n_items)
-            if m.interest[self.index, m.item_topic[j]] and k[j] < hc.goal
+            if m.interest[self.index, m.items.item_topic[j]] and k[j] < hc.goal
         ]
         if not needs:
             return
@@ -135,7 +139,7 @@ class ReferenceLearner(Learner):
         n_able = len(tied) + len(strangers)
         for h, tie, s in tied + [(h, -1, 0.0) for h in strangers]:
             p = float(
-                learning.p_answer(
+                p_answer(
                     m.helpfulness[h], s, n_able, hc.stranger_willingness, hc.bystander_exponent
                 )
             )
@@ -149,7 +153,7 @@ class ReferenceLearner(Learner):
         m, rng, inn = self.model, self.model.rng, self.model.scenario.innovation
         if rng.random() >= inn.p_innovate:
             return
-        wanted = [j for j in range(m.n_items) if m.interest[self.index, m.item_topic[j]]]
+        wanted = [j for j in range(m.n_items) if m.interest[self.index, m.items.item_topic[j]]]
         if not wanted:
             wanted = list(range(m.n_items))
         item = wanted[int(rng.integers(len(wanted)))]
@@ -174,7 +178,7 @@ class ReferenceLearner(Learner):
             contacts = self.contacts()
             if contacts:
                 mid = contacts[int(rng.integers(len(contacts)))][0]
-                friends = m.learners[mid].contacts()
+                friends = m.learner(mid).contacts()
                 far = friends[int(rng.integers(len(friends)))][0]
                 m.pending_ties.append((me, far, TieOrigin.TRIADIC))
         if tc.p_chance > 0 and rng.random() < tc.p_chance:
@@ -192,6 +196,7 @@ class ReferenceModel(LearningModel):
         start_network: the starting ties for generator edge_list.
     """
 
+    engine = Engine.AGENTS
     learner_class = ReferenceLearner
 
     def __init__(self, scenario, rng=None, start_network=None) -> None:
@@ -202,8 +207,9 @@ class ReferenceModel(LearningModel):
     def step(self) -> None:
         """Learners act on the start-of-step state (shuffled order), then changes apply."""
         sc = self.scenario
-        self.record = rec = StepRecord()
-        self.k0 = self.knowledge  # read-only during the agents' phase
+        rec = StepRecord()
+        self.k0 = self.knowledge.view()  # the start-of-step state, read-only for the learners
+        self.k0.flags.writeable = False
         self.new_items: dict[int, list[int]] = {}
         for flat in self.newly_aware.tolist():
             self.new_items.setdefault(flat // self.n_items, []).append(flat % self.n_items)
@@ -214,7 +220,7 @@ class ReferenceModel(LearningModel):
         self.pending_ties: list[tuple[int, int, int]] = []
         self.questions = 0
 
-        self.agents.shuffle_do("step")
+        self.learners.shuffle_do("step")
 
         rec.questions = self.questions
         push, answers = self._apply_budget(self.pending_push, self.pending_answers)
@@ -227,7 +233,8 @@ class ReferenceModel(LearningModel):
                     self.repository[a.item] = max(self.repository[a.item], level)
         if sc.ties.enabled:
             self._apply_ties(push, answers, chosen, rec)
-        self.rows.append(metrics.collect(self))
+        self.record = rec
+        self._record_step()
 
     # ------------------------------------------------------------------ coordination
 
@@ -276,7 +283,7 @@ class ReferenceModel(LearningModel):
 
     def _tied_holders(self, agent: int, item: int) -> int:
         """Ties of `agent` aware of `item` at the start of the step (complex contagion)."""
-        return sum(self.k0[nbr, item] > 0 for nbr, _, _ in self.learners[agent].contacts())
+        return sum(self.k0[nbr, item] > 0 for nbr, _, _ in self.learner(agent).contacts())
 
     def _apply_learning(self, push, answers, chosen, rec: StepRecord) -> None:
         """Gains, the best per (learner, item), forgetting (README steps 1, 2, 3, 5, 6)."""
@@ -292,9 +299,9 @@ class ReferenceModel(LearningModel):
         rec.exposures = len(push)
         for e in push:
             k_src, k_dst = float(k0[e.src, e.item]), float(k0[e.dst, e.item])
-            bw = float(learning.linear_in_strength(e.strength, lc.bandwidth_min, lc.bandwidth_max))
-            g = float(learning.gain(k_src, k_dst, lc.surface_rate, bw, self.complexity[e.item]))
-            m_req = int(self.sources_required[e.item])
+            bw = float(linear_in_strength(e.strength, lc.bandwidth_min, lc.bandwidth_max))
+            g = float(gain(k_src, k_dst, lc.surface_rate, bw, self.items.complexity[e.item]))
+            m_req = int(self.items.sources_required[e.item])
             if m_req > 1 and self._tied_holders(e.dst, e.item) < m_req:
                 g = 0.0  # not reinforced by enough tied holders (Centola & Macy 2007)
             kind = TieKind.STRONG if e.strength >= thr else TieKind.WEAK
@@ -306,14 +313,14 @@ class ReferenceModel(LearningModel):
             used.update({(e.dst, e.item), (e.src, e.item)})
         rec.answers = len(chosen)
         for a in chosen:
-            bw = float(learning.linear_in_strength(a.strength, lc.bandwidth_min, lc.bandwidth_max))
+            bw = float(linear_in_strength(a.strength, lc.bandwidth_min, lc.bandwidth_max))
             g = float(
-                learning.gain(
+                gain(
                     float(k0[a.src, a.item]),
                     float(k0[a.dst, a.item]),
                     lc.deep_rate,
                     bw,
-                    self.complexity[a.item],
+                    self.items.complexity[a.item],
                 )
             )
             if a.tie < 0:
@@ -329,12 +336,12 @@ class ReferenceModel(LearningModel):
         rec.repository_hits = len(self.pending_repository)
         for who, item in self.pending_repository:
             g = float(
-                learning.gain(
+                gain(
                     self.repository[item],
                     float(k0[who, item]),
                     lc.deep_rate,
                     sc.community.repository_bandwidth,
-                    self.complexity[item],
+                    self.items.complexity[item],
                 )
             )
             offer(who, item, g, Channel.REPOSITORY)
@@ -358,7 +365,7 @@ class ReferenceModel(LearningModel):
             mask = np.zeros(new_k.shape, dtype=bool)
             for agent, item in used:
                 mask[agent, item] = True
-            new_k = learning.forget(new_k, mask, fg.rate, fg.floor)
+            new_k = forget(new_k, mask, fg.rate, fg.floor)
         if sc.sharing.policy == Policy.CASCADE:
             self.newly_aware = np.flatnonzero((k0.ravel() == 0) & (new_k.ravel() > 0))
         self.knowledge = new_k
@@ -371,7 +378,7 @@ class ReferenceModel(LearningModel):
         for e in push + answers:
             if e.tie >= 0:
                 used[e.tie] = True
-        t.strength = ties.strengthen(ties.decay(t.strength, tc.decay), used, tc.strengthen_rate)
+        t.strength = strengthen(decay(t.strength, tc.decay), used, tc.strengthen_rate)
         t.last_used[used] = self.steps
 
         # Candidates in a fixed order of origin, so a pair proposed twice keeps the first.
@@ -381,9 +388,12 @@ class ReferenceModel(LearningModel):
         for origin in (TieOrigin.COMMUNITY, TieOrigin.TRIADIC, TieOrigin.CHANCE):
             cands += [c for c in self.pending_ties if c[2] == origin]
 
-        self._dissolve_and_form(
+        rec.ties_formed, rec.ties_dissolved = dissolve_and_form(
+            t,
+            tc,
+            self.steps,
             np.array([c[0] for c in cands], dtype=np.int64),
             np.array([c[1] for c in cands], dtype=np.int64),
             np.array([c[2] for c in cands], dtype=np.int8),
-            rec,
         )
+        self._ties_changed(rec)

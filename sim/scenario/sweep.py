@@ -31,16 +31,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sim.config import (
+from sim.scenario.loading import (
     SWEEP_KEY,
-    Scenario,
     ScenarioError,
-    check_files,
     field_paths,
     read_scenario_data,
     set_field,
     validate,
 )
+from sim.scenario.schema import Scenario
 
 
 class Method(StrEnum):
@@ -437,11 +436,13 @@ class Experiment:
         base: the scenario without its sweep (a single point when there is no sweep).
         sweep: the parsed sweep block, or None.
         points: the points to run; one point with no values when there is no sweep.
+        source: the file it was read from (for messages).
     """
 
     base: Scenario
     sweep: Sweep | None
     points: list[Point]
+    source: str = "<scenario>"
 
     @property
     def swept(self) -> list[str]:
@@ -467,9 +468,8 @@ def load_experiment(
     data = read_scenario_data(path, overrides, base_dir=base_dir)
     raw_sweep = data.pop(SWEEP_KEY, None)
     base = validate(data, source=source)
-    check_files(base, source=source)
     if raw_sweep is None:
-        return Experiment(base=base, sweep=None, points=[Point(index=0, scenario=base)])
+        return Experiment(base, None, [Point(index=0, scenario=base)], source)
     sweep = parse_sweep(raw_sweep, source)
     clash = []
     for text in overrides or []:
@@ -478,4 +478,4 @@ def load_experiment(
             clash.append(f"--set {text}: {key} is swept; change the sweep block instead")
     if clash:
         raise ScenarioError(clash)
-    return Experiment(base=base, sweep=sweep, points=expand(data, sweep, source))
+    return Experiment(base, sweep, expand(data, sweep, source), source)

@@ -1,7 +1,9 @@
-"""The tie table and the tie rules: strengthen, decay, dissolve, form (Granovetter 1973).
+"""The tie table: every tie of a run, its strength, origin and last use, and a neighbour index.
 
 Ties are undirected and stored once, as parallel arrays (`u < v`). A CSR index over both
-directions answers "who are my neighbours" without Python loops. Nothing here imports Mesa.
+directions answers "who are my neighbours" without Python loops. The rules that change ties
+(strengthen, decay, dissolve, form) are in `sim.rules.tie_dynamics`. Nothing here imports
+Mesa.
 """
 
 from __future__ import annotations
@@ -182,9 +184,6 @@ class TieTable:
         )
 
 
-_INITIAL = int(TieOrigin.INITIAL)  # for the compiled kernels
-
-
 def agent_dtype(n_agents: int) -> type:
     """The integer type of agent ids: int32 while they fit (half the memory of int64)."""
     return np.int32 if n_agents < np.iinfo(np.int32).max else np.int64
@@ -353,96 +352,6 @@ def tie_kind(strength: np.ndarray, strong_threshold: float) -> np.ndarray:
     return (np.asarray(strength) >= strong_threshold).astype(np.int8)
 
 
-def decay(strength: np.ndarray, rate: float) -> np.ndarray:
-    """Shrink every strength by the share `rate`.
-
-    Args:
-        strength: tie strengths in (0, 1].
-        rate: share lost per step, in [0, 1].
-    """
-    return strength * (1.0 - rate)
-
-
-def strengthen(strength: np.ndarray, used: np.ndarray, rate: float) -> np.ndarray:
-    """Move the strength of every used tie a fraction `rate` of the way to 1.
-
-    Args:
-        strength: tie strengths in (0, 1].
-        used: boolean mask of ties used this step.
-        rate: share of the remaining gap closed per use, in [0, 1].
-    """
-    return np.where(used, strength + rate * (1.0 - strength), strength)
-
-
-def dissolving(
-    strength: np.ndarray, origin: np.ndarray, floor: float, floor_initial: float
-) -> np.ndarray:
-    """Mask of ties whose strength fell below their floor (pre-existing ties have their own).
-
-    Args:
-        strength: tie strengths.
-        origin: `TieOrigin` code per tie.
-        floor: floor of ties formed during the run.
-        floor_initial: floor of pre-existing ties.
-    """
-    limit = np.where(origin == TieOrigin.INITIAL, floor_initial, floor)
-    return strength < limit
-
-
-def new_pairs(
-    a: np.ndarray, b: np.ndarray, tied: np.ndarray, n_agents: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Canonical, unique candidate pairs that are not self-ties and not tied already.
-
-    Args:
-        a: one endpoint per candidate (any order, may repeat).
-        b: the other endpoint.
-        tied: per candidate, whether the pair is tied already (`tie_between`).
-        n_agents: number of agents.
-
-    Returns:
-        (u, v, index): the surviving pairs with u < v, in order of first appearance, and the
-        index into the candidates of each one's first appearance.
-    """
-    a = np.asarray(a, dtype=np.int64)
-    b = np.asarray(b, dtype=np.int64)
-    ok = (a != b) & ~np.asarray(tied, dtype=bool)
-    keys = pair_keys(a, b, n_agents)
-    idx = np.flatnonzero(ok)
-    _, first = np.unique(keys[idx], return_index=True)
-    idx = np.sort(idx[first])
-    return np.minimum(a, b)[idx], np.maximum(a, b)[idx], idx
-
-
-def random_neighbour(
-    indptr: np.ndarray, nbr: np.ndarray, agents: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """One uniformly chosen neighbour for each agent that has any.
-
-    Returns:
-        (who, neighbour): the agents (subset of `agents` with degree > 0) and their pick.
-    """
-    deg = indptr[agents + 1] - indptr[agents]
-    who = agents[deg > 0]
-    deg = deg[deg > 0]
-    pick = indptr[who] + (rng.random(len(who)) * deg).astype(np.int64)
-    return who, nbr[pick]
-
-
-def triadic_candidates(
-    indptr: np.ndarray, nbr: np.ndarray, agents: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """A friend of a friend for each agent: a random neighbour's random neighbour.
-
-    Pairs may be self-ties or existing ties; `new_pairs` filters them (triadic closure,
-    Rapoport 1953; Granovetter 1973).
-    """
-    who, mid = random_neighbour(indptr, nbr, agents, rng)
-    _, far = random_neighbour(indptr, nbr, mid, rng)
-    # mid always has a neighbour (who), so who2 == mid and the arrays align.
-    return who, far
-
-
 @numba.njit(cache=True)
 def tie_between(indptr, nbr, tie_of, a, b):  # pragma: no cover - compiled
     """For each pair (a[i], b[i]), the id of the tie between them, or -1.
@@ -462,71 +371,6 @@ def tie_between(indptr, nbr, tie_of, a, b):  # pragma: no cover - compiled
         if lo < indptr[a[i] + 1] and nbr[lo] == x:
             out[i] = tie_of[lo]
     return out
-
-
-@numba.njit(cache=True)
-def age_ties(
-    strength, used, last_used, step, decay_rate, strengthen_rate, origin, floor, floor_initial
-):  # pragma: no cover - compiled
-    """`decay`, then `strengthen` the used ties; stamp their `last_used` (in place).
-
-    One pass with the same arithmetic as the two array rules in turn (the same floats).
-    The strengths come back as a new array, as from the array rules: a strength array
-    someone kept from an earlier step is not changed under them.
-
-    Returns:
-        (strength, gone): the new strengths, and the `dissolving` mask for them.
-    """
-    keep = 1.0 - decay_rate
-    out = np.empty(len(strength), np.float64)
-    gone = np.zeros(len(strength), np.bool_)
-    for i in range(len(strength)):
-        s = strength[i] * keep
-        if used[i]:
-            s = s + strengthen_rate * (1.0 - s)
-            last_used[i] = step
-        out[i] = s
-        gone[i] = s < (floor_initial if origin[i] == _INITIAL else floor)
-    return out, gone
-
-
-@numba.njit(cache=True)
-def able_neighbours(indptr, nbr, k_flat, n_items, rows, item, at_least):  # pragma: no cover
-    """The neighbours of each row who know an item at least `at_least` and better than it.
-
-    For query q, every CSR position p of agent `rows[q]` whose neighbour b = nbr[p] has
-    `k[b, item[q]] >= at_least` and `k[b, item[q]] > k[rows[q], item[q]]` (the able helpers
-    of a question, MODEL.md step 2).
-
-    Args:
-        indptr: CSR row pointer of the ties.
-        nbr: CSR neighbour per entry.
-        k_flat: mastery, flattened (agent * n_items + item).
-        n_items: items per agent.
-        rows: the agent of each query.
-        item: the item of each query.
-        at_least: the threshold, in the precision of `k_flat`.
-
-    Returns:
-        (owner, pos): for each able neighbour, the query it belongs to and its CSR position,
-        by query and then by position.
-    """
-    n = 0
-    for q in range(len(rows)):
-        n += indptr[rows[q] + 1] - indptr[rows[q]]
-    owner = np.empty(n, np.int64)
-    pos = np.empty(n, np.int64)
-    w = 0
-    for q in range(len(rows)):
-        it = item[q]
-        mine = k_flat[rows[q] * n_items + it]
-        for p in range(indptr[rows[q]], indptr[rows[q] + 1]):
-            x = k_flat[nbr[p] * n_items + it]
-            if x >= at_least and x > mine:
-                owner[w] = q
-                pos[w] = p
-                w += 1
-    return owner[:w], pos[:w]
 
 
 @numba.njit(cache=True)

@@ -1,0 +1,94 @@
+"""Compiled passes over the knowledge array behind the knowledge metrics."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True)
+def item_stats(k, deep_threshold):  # pragma: no cover - compiled
+    """Per item (column of `k`): learners aware, summed mastery, learners at deep mastery.
+
+    Also each learner's total mastery (float64), for the Gini coefficient: one pass over
+    the knowledge for every knowledge metric.
+
+    Args:
+        k: mastery per (learner, item), 2-D.
+        deep_threshold: mastery counted as deep.
+
+    Returns:
+        (aware, total, deep, per_learner): per item, per item, per item, per learner.
+    """
+    n, m = k.shape
+    aware = np.zeros(m, np.int64)
+    total = np.zeros(m, np.float64)
+    deep = np.zeros(m, np.int64)
+    per_learner = np.zeros(n, np.float64)
+    if m == 1:  # scalar accumulators: a million learners in under a millisecond
+        c, t, d = 0, 0.0, 0
+        for a in range(n):
+            x = k[a, 0]
+            c += x > 0
+            t += x
+            d += x >= deep_threshold
+            per_learner[a] = x
+        aware[0], total[0], deep[0] = c, t, d
+        return aware, total, deep, per_learner
+    for a in range(n):
+        row = 0.0
+        for j in range(m):
+            x = k[a, j]
+            # Without branches: adding a zero changes no sum.
+            aware[j] += x > 0
+            total[j] += x
+            deep[j] += x >= deep_threshold
+            row += x
+        per_learner[a] = row
+    return aware, total, deep, per_learner
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = equal, towards 1 = concentrated).
+
+    ``G = 2 * sum_i i * x_(i) / (n * sum x) - (n + 1) / n`` over the values sorted
+    ascending (ranks i from 1). Zeros add nothing whatever their rank, and the values equal
+    to the maximum take the top ranks in any order, so only the values in between are sorted
+    (none when every learner knows all or nothing, as in simple contagion): the result is
+    the same, in a fraction of the time on a million learners.
+    """
+    x = np.asarray(x)
+    n = len(x)
+    if n == 0:
+        return 0.0
+    z, top, c, total, mid = _gini_parts(x)
+    if total <= 0:
+        return 0.0
+    mid = np.sort(mid)
+    ranks = np.arange(z + 1, z + len(mid) + 1, dtype=np.float64)
+    # Ranks of the c maxima: n - c + 1 .. n, summing to c * (2n - c + 1) / 2.
+    s = np.dot(ranks, mid.astype(np.float64)) + float(top) * c * (2.0 * n - c + 1.0) / 2.0
+    return float(2.0 * s / (n * total) - (n + 1.0) / n)
+
+
+@numba.njit(cache=True)
+def _gini_parts(x):  # pragma: no cover - compiled
+    """(zeros, maximum, how many equal it, float64 sum, the values strictly in between)."""
+    top = x[0]
+    for v in x:
+        top = max(top, v)
+    zeros = 0
+    at_top = 0
+    total = 0.0
+    mid = np.empty(len(x), x.dtype)
+    w = 0
+    for v in x:
+        total += v
+        if v <= 0:
+            zeros += 1
+        elif v == top:
+            at_top += 1
+        else:
+            mid[w] = v
+            w += 1
+    return zeros, top, at_top, total, mid[:w]

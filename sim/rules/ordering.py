@@ -1,0 +1,95 @@
+"""Compiled comparisons and a stable sort in numpy's order, shared by the rules' kernels.
+
+`first_per_group` (gains) and `within_budget` (time budget) rank events by several keys
+exactly as ``np.lexsort`` would, NaN included, without leaving compiled code.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True)
+def _lt(a, b):  # pragma: no cover - compiled
+    """``a < b`` in numpy's sort order: NaN after every number, NaNs equal to each other."""
+    return a < b or (b != b and a == a)
+
+
+@numba.njit(cache=True)
+def _lt3(k1, k2, k3, x, y):  # pragma: no cover - compiled
+    """Whether entry x comes strictly before entry y by the keys (k1, k2, k3), k1 first."""
+    if _lt(k1[x], k1[y]):
+        return True
+    if _lt(k1[y], k1[x]):
+        return False
+    if _lt(k2[x], k2[y]):
+        return True
+    if _lt(k2[y], k2[x]):
+        return False
+    return _lt(k3[x], k3[y])
+
+
+@numba.njit(cache=True)
+def _sort3(k1, k2, k3, perm, tmp, m):  # pragma: no cover - compiled
+    """Stable sort of perm[:m] by (k1, k2, k3)[perm], as ``np.lexsort((k3, k2, k1))`` orders.
+
+    Insertion sort of runs of 16, then bottom-up merges through `tmp` (at least m long).
+    """
+    run = 16
+    for lo in range(0, m, run):
+        hi = min(lo + run, m)
+        for i in range(lo + 1, hi):
+            x = perm[i]
+            j = i - 1
+            while j >= lo and _lt3(k1, k2, k3, x, perm[j]):
+                perm[j + 1] = perm[j]
+                j -= 1
+            perm[j + 1] = x
+    src = perm
+    dst = tmp
+    in_tmp = False
+    width = run
+    while width < m:
+        for lo in range(0, m, 2 * width):
+            mid = min(lo + width, m)
+            hi = min(lo + 2 * width, m)
+            i = lo
+            j = mid
+            o = lo
+            while i < mid and j < hi:
+                if _lt3(k1, k2, k3, src[j], src[i]):
+                    dst[o] = src[j]
+                    j += 1
+                else:
+                    dst[o] = src[i]
+                    i += 1
+                o += 1
+            while i < mid:
+                dst[o] = src[i]
+                i += 1
+                o += 1
+            while j < hi:
+                dst[o] = src[j]
+                j += 1
+                o += 1
+        src, dst = dst, src
+        in_tmp = not in_tmp
+        width *= 2
+    if in_tmp:
+        perm[:m] = tmp[:m]
+
+
+@numba.njit(cache=True)
+def _order_key(x, bits):  # pragma: no cover - compiled
+    """An int64 that orders and equates as numpy sorts the float x (whose bits are `bits`).
+
+    -0.0 and 0.0 are equal, NaN comes after every number and equals NaN.
+    """
+    if x != x:
+        return np.int64(2**63 - 1)
+    if x == 0:
+        return np.int64(0)
+    if bits < 0:  # negative: a larger magnitude is smaller
+        return bits ^ np.int64(2**63 - 1)
+    return bits

@@ -1,0 +1,139 @@
+"""Constraints that tie scenario fields together (checked when a scenario is validated)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.scenario.kinds import Generator, SeedStrategy
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
+
+def cross_field_problems(s: Scenario) -> list[tuple[str, str]]:
+    """Constraints that tie fields together, as (field path, message) pairs."""
+    out: list[tuple[str, str]] = []
+    n = s.population.n_agents
+    net = s.network
+    g = net.generator
+    if g in (Generator.RING_LATTICE, Generator.WATTS_STROGATZ, Generator.RANDOM_REGULAR):
+        if net.degree >= n:
+            out.append(("network.degree", f"must be less than population.n_agents ({n})"))
+        if g != Generator.RANDOM_REGULAR and net.degree % 2:
+            out.append(("network.degree", f"must be even for {g.value} (got {net.degree})"))
+        if g == Generator.RANDOM_REGULAR and (net.degree * n) % 2:
+            out.append(
+                ("network.degree", "degree * population.n_agents must be even for random_regular")
+            )
+    if g == Generator.ERDOS_RENYI and net.degree > n - 1:
+        out.append(("network.degree", f"must be at most population.n_agents - 1 ({n - 1})"))
+    if g == Generator.BARABASI_ALBERT:
+        m = net.degree // 2
+        if m < 1 or m >= n:
+            out.append(
+                (
+                    "network.degree",
+                    f"barabasi_albert needs 2 <= degree < 2 * population.n_agents (got "
+                    f"{net.degree})",
+                )
+            )
+    if g == Generator.BARABASI_ALBERT and net.degree >= 2 and net.degree % 2:
+        out.append(("network.degree", f"must be even for barabasi_albert (got {net.degree})"))
+    expected = expected_ties(s)
+    if expected > MAX_TIES:
+        out.append(
+            (
+                "network",
+                f"asks for about {expected:.3g} ties; at most {MAX_TIES:.0e} fit in memory "
+                "(each tie costs ~100 B): fewer agents, a lower degree or a lower p_within",
+            )
+        )
+    if g == Generator.CLUSTERED:
+        if net.n_groups > n:
+            out.append(("network.n_groups", f"must be at most population.n_agents ({n})"))
+        if net.n_groups < 2 and net.bridges_per_agent > 0:
+            out.append(("network.n_groups", "bridges need at least 2 groups"))
+        elif net.n_groups <= n:
+            # Same count as `sim.network`'s clustered generator, which refuses more bridges
+            # than there are pairs of learners in different groups.
+            size, extra = divmod(n, net.n_groups)
+            within = (net.n_groups - extra) * size * (size - 1) // 2
+            within += extra * (size + 1) * size // 2
+            n_cross = n * (n - 1) // 2 - within
+            if int(round(net.bridges_per_agent * n / 2)) > n_cross:
+                out.append(
+                    (
+                        "network.bridges_per_agent",
+                        f"must be at most {2 * n_cross / n:.4g}: only {n_cross} pairs of "
+                        "learners in different groups exist",
+                    )
+                )
+    if g == Generator.EDGE_LIST and not net.path:
+        out.append(("network.path", "edge_list needs a path to a CSV or GraphML file"))
+    if g != Generator.EDGE_LIST and net.path:
+        out.append(("network.path", "only used with generator edge_list; remove it"))
+
+    k = s.knowledge
+    names = [c.name for c in k.item_classes]
+    for i, c in enumerate(k.item_classes):
+        where = f"knowledge.item_classes.{i}"
+        if names.count(c.name) > 1:
+            out.append((f"{where}.name", f"class names must be unique ('{c.name}' repeats)"))
+        sd = c.seeding
+        if sd.agents is not None:
+            bad = [a for a in sd.agents if not 0 <= a < n]
+            if bad:
+                out.append(
+                    (f"{where}.seeding.agents", f"ids must be in 0..{n - 1} (got {bad[:5]})")
+                )
+            if len(set(sd.agents)) != len(sd.agents):
+                out.append((f"{where}.seeding.agents", "ids must not repeat"))
+        elif sd.n_holders > n:
+            out.append((f"{where}.seeding.n_holders", f"must be at most population.n_agents ({n})"))
+        if sd.strategy == SeedStrategy.ONE_GROUP and sd.agents is None:
+            if g != Generator.CLUSTERED:
+                out.append(
+                    (f"{where}.seeding.strategy", "one_group needs network.generator: clustered")
+                )
+            elif sd.n_holders > n // net.n_groups:
+                out.append(
+                    (
+                        f"{where}.seeding.n_holders",
+                        f"one_group: must be at most the group size ({n // net.n_groups})",
+                    )
+                )
+    if s.population.n_interests > k.n_topics:
+        out.append(("population.n_interests", f"must be at most knowledge.n_topics ({k.n_topics})"))
+    bad_topics = [t for t in s.community.topics if not 0 <= t < k.n_topics]
+    if bad_topics:
+        out.append(("community.topics", f"topic ids must be in 0..{k.n_topics - 1}"))
+    if s.learning.bandwidth_min > s.learning.bandwidth_max:
+        out.append(("learning.bandwidth_min", "must be at most learning.bandwidth_max"))
+    if s.ties.new_strength >= s.ties.strong_threshold and s.ties.strong_threshold > 0:
+        out.append(("ties.new_strength", "a new tie must start weak: below ties.strong_threshold"))
+    return out
+
+
+MAX_TIES = 100_000_000
+"""Largest starting network accepted, in ties (about 10 GB of tie arrays and index)."""
+
+
+def expected_ties(s: Scenario) -> float:
+    """Expected number of ties of the starting network (edge_list: not known before reading)."""
+    n, net, g = s.population.n_agents, s.network, s.network.generator
+    if g in (
+        Generator.RING_LATTICE,
+        Generator.WATTS_STROGATZ,
+        Generator.RANDOM_REGULAR,
+        Generator.ERDOS_RENYI,
+    ):
+        return n * net.degree / 2
+    if g == Generator.BARABASI_ALBERT:
+        m = net.degree // 2
+        return m * max(n - m, 0)
+    if g == Generator.COMPLETE:
+        return n * (n - 1) / 2
+    if g == Generator.CLUSTERED:
+        size, extra = divmod(n, net.n_groups)
+        within = (net.n_groups - extra) * size * (size - 1) / 2 + extra * (size + 1) * size / 2
+        return within * net.p_within + net.bridges_per_agent * n / 2
+    return 0.0

@@ -1,0 +1,131 @@
+"""The learners' state at the start of a run: items, traits, membership and the first holders.
+
+MODEL.md 'Entities': a learner has an activity level (heavy-tailed, so super users exist),
+helpfulness, interests over topics and group membership; a knowledge item belongs to a topic
+and an item class (complexity, sources required) and starts with a few seed holders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.scenario.kinds import SeedStrategy
+from sim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Items:
+    """The knowledge items of a scenario, class by class.
+
+    Attributes:
+        class_names: name of each item class, in file order.
+        item_class: class index per item.
+        item_topic: topic per item (items are dealt to topics in turn).
+        complexity: per item, in [0, 1): how hard it is to learn deeply.
+        sources_required: per item, the tied holders a share needs to teach (1 = simple).
+    """
+
+    class_names: list[str]
+    item_class: np.ndarray
+    item_topic: np.ndarray
+    complexity: np.ndarray
+    sources_required: np.ndarray
+
+    @classmethod
+    def from_scenario(cls, sc: Scenario) -> Items:
+        """The items of the scenario's knowledge section."""
+        k = sc.knowledge
+        classes = k.item_classes
+        item_class = np.repeat(np.arange(len(classes)), [c.n_items for c in classes])
+        return cls(
+            class_names=[c.name for c in classes],
+            item_class=item_class,
+            item_topic=np.arange(len(item_class)) % k.n_topics,
+            complexity=np.array([classes[c].complexity for c in item_class]),
+            sources_required=np.array([classes[c].sources_required for c in item_class]),
+        )
+
+    @property
+    def n_items(self) -> int:
+        """Number of items over all classes."""
+        return len(self.item_class)
+
+
+@dataclass
+class Traits:
+    """Per-learner traits drawn at the start of a run.
+
+    Attributes:
+        activity: multiplies p_share and p_ask; log-normal with mean exactly 1.
+        helpfulness: probability of answering, before tie effects, in [0, 1].
+        interest: per (learner, topic), bool.
+        member: community membership.
+    """
+
+    activity: np.ndarray
+    helpfulness: np.ndarray
+    interest: np.ndarray
+    member: np.ndarray
+
+
+def draw_traits(sc: Scenario, n: int, rng: np.random.Generator) -> Traits:
+    """Draw the traits of `n` learners (in this order: activity, helpfulness, interests,
+    membership; community members share the community's topics)."""
+    pop = sc.population
+    sigma = pop.activity_sigma
+    # Log-normal with mean exactly 1: exp(sigma Z - sigma^2 / 2).
+    activity = np.exp(sigma * rng.standard_normal(n) - sigma * sigma / 2.0)
+    if pop.helpfulness_concentration is None:
+        helpfulness = np.full(n, pop.helpfulness_mean)
+    else:
+        mu, c = pop.helpfulness_mean, pop.helpfulness_concentration
+        mu = min(max(mu, 1e-9), 1 - 1e-9)
+        helpfulness = rng.beta(mu * c, (1.0 - mu) * c, size=n)
+    n_topics = sc.knowledge.n_topics
+    interest = np.zeros((n, n_topics), dtype=bool)
+    if pop.n_interests > 0:
+        # The first n_interests columns of a random permutation per agent.
+        perm = np.argsort(rng.random((n, n_topics)), axis=1)[:, : pop.n_interests]
+        np.put_along_axis(interest, perm, True, axis=1)
+    cm = sc.community
+    member = np.zeros(n, dtype=bool)
+    if cm.enabled:
+        n_members = int(round(cm.share_members * n))
+        member[rng.choice(n, n_members, replace=False)] = True
+        interest[np.ix_(member, np.asarray(cm.topics, dtype=np.int64))] = True
+    return Traits(activity, helpfulness, interest, member)
+
+
+def seed_knowledge(
+    sc: Scenario, n: int, degree: np.ndarray, group: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """The starting mastery per (learner, item), float32: each item's seed holders.
+
+    Args:
+        sc: the scenario (its knowledge section's item classes and seeding).
+        n: number of learners.
+        degree: ties per learner (the `hubs` strategy seeds the best connected).
+        group: group per learner (`one_group` seeds group 0).
+        rng: the run's random generator.
+    """
+    knowledge = np.zeros((n, sc.n_items), dtype=np.float32)
+    first = 0
+    for cls in sc.knowledge.item_classes:
+        sd = cls.seeding
+        for item in range(first, first + cls.n_items):
+            if sd.agents is not None:
+                holders = np.asarray(sd.agents, dtype=np.int64)
+            elif sd.strategy == SeedStrategy.RANDOM:
+                holders = rng.choice(n, sd.n_holders, replace=False)
+            elif sd.strategy == SeedStrategy.HUBS:
+                # Highest degree first; equal degrees by agent id, so hubs are the same
+                # agents for every item of the class.
+                holders = np.lexsort((np.arange(n), -degree))[: sd.n_holders]
+            else:  # one_group: group 0
+                pool = np.flatnonzero(group == 0)
+                holders = rng.choice(pool, sd.n_holders, replace=False)
+            knowledge[holders, item] = sd.level
+        first += cls.n_items
+    return knowledge
