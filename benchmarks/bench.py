@@ -21,7 +21,7 @@ off), at each size it measures in a fresh process:
   it (from the size before) is skipped and the table says so; a run cut short compares the
   steps it finished.
 
-Then sweep throughput: the same jobs through `sim.experiment.run_jobs` with 1 and 2 worker
+Then sweep throughput: the same jobs through `sim.experiment.runners.run_jobs` with 1 and 2 worker
 processes (and a check that they give identical results). The table is printed and written
 to `benchmarks/results.csv` (`--out`). Times are wall-clock on whatever else the machine is
 doing: run it on an idle machine.
@@ -48,7 +48,7 @@ SI_BETA = 0.1
 
 def scenario(case: str, n: int, steps: int, engine: str = "array"):
     """The scenario of a benchmark case at n agents."""
-    from sim.config import Scenario, load_scenario
+    from sim.scenario import Scenario, load_scenario
 
     if case == "simple_contagion":
         return Scenario.model_validate(
@@ -106,7 +106,7 @@ def run_one(case: str, n: int, engine: str, steps: int, limit: float, seed: int)
     """Run one engine once in this process; returns timings and memory as a dict."""
     import numpy as np
 
-    from sim.model import LearningModel
+    from sim.engines import make_model
 
     if engine == "ndlib":
         return _run_ndlib(case, n, steps, limit, seed)
@@ -114,13 +114,13 @@ def run_one(case: str, n: int, engine: str, steps: int, limit: float, seed: int)
     if engine == "array":
         # Load every compiled kernel (numba's disk cache, a few ms each) before timing: a
         # whole small run, so the kernels of every phase of a spread have been called.
-        warm = LearningModel(scenario(case, 300, steps), rng=seed)
+        warm = make_model(scenario(case, 300, steps), rng=seed)
         for _ in range(steps):
             warm.step()
         del warm
     base = _maxrss()
     t0 = time.perf_counter()
-    m = LearningModel(sc, rng=seed)
+    m = make_model(sc, rng=seed)
     init = time.perf_counter() - t0
     step_times, n_ties = [], []
     t_run = time.perf_counter()
@@ -248,7 +248,8 @@ def table(sizes: list[int], steps: int, limit: float, seed: int, cases: list[str
 
 def sweep_throughput(n_jobs: int, n_agents: int, steps: int, seed: int) -> list[dict]:
     """Jobs per second with 1 and 2 worker processes, and whether results are identical."""
-    from sim.experiment import Job, replication_seeds, run_jobs, run_key
+    from sim.experiment.jobs import Job, replication_seeds, run_key
+    from sim.experiment.runners import run_jobs
 
     sc = scenario("weak_ties", n_agents, steps)
     jobs = [Job(0, r, s, run_key(sc, s), sc) for r, s in enumerate(replication_seeds(seed, n_jobs))]

@@ -23,11 +23,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim import analysis, plotting  # noqa: E402
-from sim.config import load_scenario  # noqa: E402
-from sim.experiment import replication_seeds, start_network  # noqa: E402
-from sim.model import LearningModel  # noqa: E402
-from sim.structure import removal_curve  # noqa: E402
+from sim.analysis import plotting
+from sim.analysis import stats as analysis  # noqa: E402
+from sim.analysis.structure import removal_curve  # noqa: E402
+from sim.engines import make_model  # noqa: E402
+from sim.experiment.jobs import replication_seeds, start_network  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
 
 IMAGES = Path(__file__).resolve().parent / "images"
 
@@ -73,7 +74,7 @@ def removal(folder: Path, names: list[str], replications: int) -> pd.DataFrame:
         sc = load_scenario(folder / "scenarios" / f"{name}.yaml")
         net = start_network(sc)
         for r, seed in enumerate(replication_seeds(sc.seed, replications)):
-            m = LearningModel(sc, rng=seed, start_network=net)
+            m = make_model(sc, rng=seed, start_network=net)
             for _ in range(sc.steps):
                 m.step()
             t = m.ties

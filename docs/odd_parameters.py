@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.config import Scenario  # noqa: E402
+from sim.scenario import Scenario  # noqa: E402
 
 # Unit of each parameter (by the last part of its path, or the whole path).
 UNITS = {

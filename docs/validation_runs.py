@@ -26,9 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sim.config import Scenario, load_scenario  # noqa: E402
-from sim.experiment import replication_seeds, run_replication, start_network  # noqa: E402
+from sim.engines import make_model  # noqa: E402
+from sim.experiment.jobs import replication_seeds, run_replication, start_network  # noqa: E402
 from sim.model import LearningModel  # noqa: E402
+from sim.scenario import Scenario, load_scenario  # noqa: E402
 
 VALIDATION = ROOT / "scenarios" / "validation"
 
@@ -61,7 +62,7 @@ def start_models(sc: Scenario, replications: int | None = None) -> list[Learning
     r = sc.replications if replications is None else replications
     network = start_network(sc)
     return [
-        LearningModel(sc, rng=seed, start_network=network) for seed in replication_seeds(sc.seed, r)
+        make_model(sc, rng=seed, start_network=network) for seed in replication_seeds(sc.seed, r)
     ]
 
 
@@ -623,7 +624,7 @@ def report_ws() -> None:  # noqa: D103
 
 
 def _clustering(m: LearningModel) -> float:
-    from sim import metrics
+    from sim.metrics import reporters as metrics
 
     return metrics.clustering(m)
 
@@ -643,7 +644,7 @@ def report_peer() -> None:  # noqa: D103
     print(f"KS two-sample: D = {ks.statistic:.4f}, p = {ks.pvalue:.3f}")
     sc = load("peer_threshold")
     g = read_graph("peer_ws", sc.population.n_agents)
-    m = LearningModel(sc, rng=1, start_network=start_network(sc))
+    m = make_model(sc, rng=1, start_network=start_network(sc))
     for _ in range(sc.steps):
         m.step()
     for j, cls in enumerate(sc.knowledge.item_classes):

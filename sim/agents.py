@@ -6,27 +6,20 @@ run over all learners at once; the agent reads and writes its own row of those a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 import numpy as np
-
-if TYPE_CHECKING:
-    from sim.model import LearningModel
 
 
 class Learner(mesa.Agent):
     """A learner (MODEL.md 'Entities').
 
     Args:
-        model: the `LearningModel` that owns the state arrays.
+        model: the `sim.model.LearningModel` that owns the state arrays.
         index: row of this learner in those arrays, 0..n_agents-1 (`unique_id` is Mesa's,
             starting at 1).
     """
 
-    model: LearningModel
-
-    def __init__(self, model: LearningModel, index: int) -> None:
+    def __init__(self, model: mesa.Model, index: int) -> None:
         super().__init__(model)
         self.index = int(index)
 

@@ -73,7 +73,9 @@ class LearningModel(mesa.Model):
     """
 
     engine: ClassVar[Engine] = Engine.ARRAY
-    """The `engine:` value this class runs; a scenario asking for another is refused."""
+    """The engine this class is. A scenario asking for `engine: agents` is refused by every
+    class that is not the per-agent engine (never run silently by another one); the
+    per-agent engine runs any scenario it is given."""
 
     learner_class: ClassVar[type[Learner]] = Learner
     """The Mesa agent class of the learners."""
@@ -86,7 +88,7 @@ class LearningModel(mesa.Model):
     ) -> None:
         super().__init__(rng=rng)
         self.scenario = sc = as_scenario(scenario)
-        if sc.engine != self.engine:
+        if sc.engine == Engine.AGENTS and self.engine != Engine.AGENTS:
             raise ValueError(
                 f"engine: {sc.engine.value}: {type(self).__name__} runs engine "
                 f"{self.engine.value}; use sim.engines.make_model(scenario) to choose by scenario"

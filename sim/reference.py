@@ -350,6 +350,12 @@ class ReferenceModel(LearningModel):
             offer(who, item, g, Channel.INNOVATION)
             used.add((who, item))
 
+        self._apply_offers(candidates, used, rec)
+
+    def _apply_offers(self, candidates: dict, used: set, rec: StepRecord) -> None:
+        """Each (learner, item) takes its best offer (equal best: a random channel), then
+        forgetting of the knowledge not used; the new knowledge replaces the snapshot."""
+        sc, k0 = self.scenario, self.k0
         new_k = k0.copy()
         for (agent, item), offers in candidates.items():
             best = max(g for g, _ in offers)

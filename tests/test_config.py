@@ -8,7 +8,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from sim.config import (
+from sim.scenario import (
     Scenario,
     ScenarioError,
     dump_scenario,

@@ -12,10 +12,14 @@ import pytest
 import test_model
 from scipy import stats
 
-from sim.config import Engine, load_scenario
-from sim.experiment import run_replication
+from sim.experiment.jobs import run_replication
+from sim.metrics.kernels import item_stats
+from sim.engines import make_model
 from sim.model import LearningModel
 from sim.reference import ReferenceLearner, ReferenceModel
+from sim.rules.forgetting import forget, forget_in_place
+from sim.scenario import Engine, load_scenario
+from sim.world.ties import build_index, pair_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ["social_network", "closed_community", "weak_ties", "hybrid"]
@@ -44,11 +48,20 @@ def test_reference_engine_passes_the_exact_rule_tests(name, monkeypatch):
 def test_engine_field_selects_the_reference_engine():
     sc = load_scenario(ROOT / "scenarios" / "weak_ties.yaml", SMALL + ["engine=agents"])
     assert sc.engine == Engine.AGENTS
-    m = LearningModel(sc, rng=1)
+    m = make_model(sc, rng=1)
     assert type(m) is ReferenceModel
     assert len(m.agents) == 80 and all(isinstance(a, ReferenceLearner) for a in m.agents)
     ts = run_replication(sc, 0, 3)
     assert len(ts) == 31
+    # The array engine (or a subclass of it) never runs such a scenario silently.
+    with pytest.raises(ValueError, match="engine: agents: LearningModel runs engine array"):
+        LearningModel(sc, rng=1)
+
+    class MyModel(LearningModel):
+        pass
+
+    with pytest.raises(ValueError, match="MyModel runs engine array"):
+        MyModel(sc, rng=1)
 
 
 def test_array_engine_creates_its_mesa_agents_on_first_access():
@@ -162,15 +175,14 @@ def test_engines_agree_in_distribution(name, extra):
 
 def test_compiled_index_equals_a_lexsort_of_both_directions():
     # Random ties with a few hubs, so that rows longer than the insertion-sort limit occur.
-    from sim import ties
 
     rng = np.random.default_rng(4)
     n = 300
     a = np.concatenate([rng.integers(0, n, 3000), np.zeros(200, dtype=np.int64)])
     b = rng.integers(0, n, len(a))
-    keys = np.unique(ties.pair_keys(a[a != b], b[a != b], n))
+    keys = np.unique(pair_keys(a[a != b], b[a != b], n))
     u, v = keys // n, keys % n
-    indptr, nbr, tie_of = ties.build_index(u, v, n)
+    indptr, nbr, tie_of = build_index(u, v, n)
     src = np.concatenate([u, v])
     dst = np.concatenate([v, u])
     tie = np.concatenate([np.arange(len(u)), np.arange(len(u))])
@@ -183,15 +195,14 @@ def test_compiled_index_equals_a_lexsort_of_both_directions():
 
 
 def test_compiled_forgetting_and_knowledge_counts_equal_the_array_rules():
-    from sim import learning
 
     rng = np.random.default_rng(5)
     k = (rng.random((400, 7)) * (rng.random((400, 7)) < 0.5)).astype(np.float32)
     used = rng.random(k.size) < 0.3
     flat = k.reshape(-1).copy()
-    learning.forget_in_place(flat, used, 0.37, 0.2)
-    assert np.array_equal(flat, learning.forget(k.reshape(-1), used, 0.37, 0.2))
-    aware, total, deep, per_learner = learning.item_stats(k, 0.7)
+    forget_in_place(flat, used, 0.37, 0.2)
+    assert np.array_equal(flat, forget(k.reshape(-1), used, 0.37, 0.2))
+    aware, total, deep, per_learner = item_stats(k, 0.7)
     assert aware.tolist() == (k > 0).sum(axis=0).tolist()
     assert total == pytest.approx(k.sum(axis=0, dtype=np.float64))
     assert deep.tolist() == (k >= 0.7).sum(axis=0).tolist()

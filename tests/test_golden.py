@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script
     sys.path.insert(0, str(ROOT))
 
-from sim.experiment.jobs import replication_seeds, start_network  # noqa: E402
 from sim.engines import make_model  # noqa: E402
+from sim.experiment.jobs import replication_seeds, start_network  # noqa: E402
 from sim.scenario import Engine, load_experiment  # noqa: E402
 
 GOLDEN = Path(__file__).parent / "data" / "golden.json"

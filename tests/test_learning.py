@@ -3,16 +3,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import learning
+from sim.metrics.kernels import gini
+from sim.rules import common, forgetting, gains, help, sharing
+from sim.rules.budget import within_budget
+from sim.world.ties import build_index
 
 
 def test_linear_in_strength_interpolates():
-    out = learning.linear_in_strength(np.array([0.0, 0.5, 1.0]), 0.2, 1.0)
+    out = common.linear_in_strength(np.array([0.0, 0.5, 1.0]), 0.2, 1.0)
     assert out.tolist() == pytest.approx([0.2, 0.6, 1.0])
 
 
 def test_gain_closes_a_share_of_the_gap_and_never_goes_down():
-    g = learning.gain(
+    g = gains.gain(
         np.array([1.0, 0.2]),
         np.array([0.0, 0.6]),
         rate=0.5,
@@ -24,7 +27,7 @@ def test_gain_closes_a_share_of_the_gap_and_never_goes_down():
 
 
 def test_p_answer_without_bystanders_is_helpfulness_times_willingness():
-    p = learning.p_answer(
+    p = help.p_answer(
         np.array([0.5, 0.5]),
         np.array([0.0, 1.0]),
         np.array([1, 1]),
@@ -39,15 +42,15 @@ def test_bystander_effect_divides_strangers_but_not_strong_ties():
     # a tie of strength 1 as if alone, a tie of 0.5 with 4 ** -0.5 = 1/2 of it.
     h = np.ones(3)
     s = np.array([0.0, 1.0, 0.5])
-    alone = learning.p_answer(h, s, np.ones(3), 0.2, 1.0)
-    crowd = learning.p_answer(h, s, np.full(3, 4), 0.2, 1.0)
+    alone = help.p_answer(h, s, np.ones(3), 0.2, 1.0)
+    crowd = help.p_answer(h, s, np.full(3, 4), 0.2, 1.0)
     assert (crowd / alone).tolist() == pytest.approx([0.25, 1.0, 0.5])
 
 
 def test_forget_shrinks_unused_and_drops_below_floor():
     k = np.array([0.5, 0.5, 0.0105, 0.3], dtype=np.float32)
     used = np.array([True, False, False, False])
-    out = learning.forget(k, used, rate=0.1, floor=0.01)
+    out = forgetting.forget(k, used, rate=0.1, floor=0.01)
     assert out.tolist() == pytest.approx([0.5, 0.45, 0.0, 0.27], rel=1e-6)
     assert out.dtype == np.float32
 
@@ -56,7 +59,7 @@ def test_first_per_group_takes_the_largest_score():
     group = np.array([5, 2, 5, 2, 7])
     score = np.array([0.1, 0.3, 0.4, 0.3, 0.0])
     tiebreak = np.array([0.0, 0.9, 0.0, 0.1, 0.5])
-    assert learning.first_per_group(group, score, tiebreak).tolist() == [1, 2, 4]
+    assert gains.first_per_group(group, score, tiebreak).tolist() == [1, 2, 4]
 
 
 def test_budget_serves_strongest_contacts_first():
@@ -65,17 +68,17 @@ def test_budget_serves_strongest_contacts_first():
     agent = np.array([0, 0, 0, 0, 1])
     contact = np.array([10, 11, 12, 10, 11])
     strength = np.array([0.9, 0.1, 0.5, 0.9, 0.1])
-    keep = learning.within_budget(agent, contact, strength, 2, np.zeros(5))
+    keep = within_budget(agent, contact, strength, 2, np.zeros(5))
     assert keep.tolist() == [True, False, True, True, True]
 
 
 def test_budget_none_keeps_everything():
-    keep = learning.within_budget(np.zeros(3, int), np.arange(3), np.zeros(3), None, np.zeros(3))
+    keep = within_budget(np.zeros(3, int), np.arange(3), np.zeros(3), None, np.zeros(3))
     assert keep.all()
 
 
 def test_budget_breaks_equal_strengths_by_tiebreak():
-    keep = learning.within_budget(
+    keep = within_budget(
         np.zeros(3, int), np.arange(3), np.full(3, 0.5), 1, np.array([0.1, 0.7, 0.3])
     )
     assert keep.tolist() == [True, False, False]
@@ -84,7 +87,7 @@ def test_budget_breaks_equal_strengths_by_tiebreak():
 def test_random_true_column_picks_only_true_columns_uniformly():
     rng = np.random.default_rng(0)
     mask = np.tile(np.array([[False, True, True, False], [False] * 4]), (4000, 1))
-    pick = learning.random_true_column(mask, rng)
+    pick = common.random_true_column(mask, rng)
     assert set(pick[0::2].tolist()) == {1, 2}
     assert (pick[1::2] == -1).all()
     # 4000 Bernoulli(1/2) picks of column 1: sd = sqrt(4000 / 4) ~ 31.6; allow 5 sd.
@@ -92,9 +95,9 @@ def test_random_true_column_picks_only_true_columns_uniformly():
 
 
 def test_gini_of_equal_and_concentrated():
-    assert learning.gini(np.ones(5)) == pytest.approx(0.0)
+    assert gini(np.ones(5)) == pytest.approx(0.0)
     # One of n holds everything: G = (n - 1) / n.
-    assert learning.gini(np.array([0, 0, 0, 4.0])) == pytest.approx(0.75)
+    assert gini(np.array([0, 0, 0, 4.0])) == pytest.approx(0.75)
 
 
 def _gini_by_definition(x):
@@ -113,9 +116,9 @@ def test_gini_equals_the_mean_difference_definition(seed):
     x[rng.random(n) < rng.random()] = 1.0
     x = x.astype(rng.choice([np.float32, np.float64]))
     if x.sum() == 0:
-        assert learning.gini(x) == 0.0
+        assert gini(x) == 0.0
     else:
-        assert learning.gini(x) == pytest.approx(_gini_by_definition(x), abs=1e-9)
+        assert gini(x) == pytest.approx(_gini_by_definition(x), abs=1e-9)
 
 
 # --- The compiled first_per_group / within_budget against the numpy implementations ------
@@ -181,14 +184,14 @@ def _oracle_first(group, score, tiebreak, n_groups):
 
 def _assert_same_first(group, score, tiebreak, n_groups):
     expected = _oracle_first(group, score, tiebreak, n_groups)
-    got = learning.first_per_group(group, score, tiebreak, n_groups)
+    got = gains.first_per_group(group, score, tiebreak, n_groups)
     assert got.dtype == np.int64
     assert np.array_equal(got, expected), (got, expected)
 
 
 def _assert_same_budget(agent, contact, strength, budget, tiebreak):
     expected = _within_budget_numpy(agent, contact, strength, budget, tiebreak)
-    got = learning.within_budget(agent, contact, strength, budget, tiebreak)
+    got = within_budget(agent, contact, strength, budget, tiebreak)
     assert got.dtype == bool
     assert np.array_equal(got, expected), (got, expected)
 
@@ -325,25 +328,25 @@ def test_first_per_group_scatter_rejects_out_of_range_groups():
         with pytest.raises(IndexError):
             _first_per_group_numpy(group, np.zeros(2), np.zeros(2), 4)
         with pytest.raises(IndexError):
-            learning.first_per_group(group, np.zeros(2), np.zeros(2), 4)
+            gains.first_per_group(group, np.zeros(2), np.zeros(2), 4)
 
 
 def test_first_per_group_keeps_full_ties_when_scattering():
     # Equal score and tiebreak in group 0: sorting keeps the last, scattering both.
     group, score, tiebreak = np.array([0, 1, 0]), np.ones(3), np.zeros(3)
-    assert learning.first_per_group(group, score, tiebreak).tolist() == [2, 1]
-    assert learning.first_per_group(group, score, tiebreak, 2).tolist() == [0, 1, 2]
+    assert gains.first_per_group(group, score, tiebreak).tolist() == [2, 1]
+    assert gains.first_per_group(group, score, tiebreak, 2).tolist() == [0, 1, 2]
 
 
 def test_budget_counts_the_first_incidence_of_a_repeated_contact():
     # Contact 10's first incidence has tiebreak 0.9, its second 0.0: 0.9 counts, so with
     # budget 1 contact 11 (0.5) wins. Equal strengths and tiebreaks go by the lower key.
     agent = np.zeros(3, int)
-    keep = learning.within_budget(
+    keep = within_budget(
         agent, np.array([10, 11, 10]), np.full(3, 0.5), 1, np.array([0.9, 0.5, 0.0])
     )
     assert keep.tolist() == [False, True, False]
-    keep = learning.within_budget(agent, np.array([12, 11, 13]), np.ones(3), 1, np.zeros(3))
+    keep = within_budget(agent, np.array([12, 11, 13]), np.ones(3), 1, np.zeros(3))
     assert keep.tolist() == [False, True, False]
 
 
@@ -351,25 +354,24 @@ def test_budget_counts_the_first_incidence_of_a_repeated_contact():
 def test_share_kernels_give_the_same_draws_in_one_block_or_many(pull):
     # The kernels fill buffers block by block; how the work is cut into blocks must not
     # change which shares are noticed (the random numbers are drawn in the same order).
-    from sim import ties
 
     n = 120  # complete graph: 7140 ties, far more candidates than the smallest block (1024)
     u, v = np.triu_indices(n, 1)
-    indptr, nbr, tie_of = ties.build_index(u, v, n)
+    indptr, nbr, tie_of = build_index(u, v, n)
     strength = np.random.default_rng(0).random(len(u))
     k = (np.random.default_rng(1).random(n) < 0.5).astype(np.float32)
     if pull:
-        kernel = learning._pulled_rows
+        kernel = sharing._pulled_rows
         rows = np.flatnonzero(k < 1.0)
         args = (indptr, nbr, tie_of, k > 0, k, 1, rows, 0.9)
     else:
-        kernel = learning._noticed_rows
+        kernel = sharing._noticed_rows
         rows = np.flatnonzero(k > 0)
         args = (indptr, nbr, tie_of, strength, rows, k, 1, 0.2, 0.9, False)
 
     def run(expected):
         rng = np.random.default_rng(7)
-        return learning._in_blocks(
+        return sharing._in_blocks(
             kernel, (*args, rng), len(rows), expected, lambda r: n - 1
         ), rng.random()
 
@@ -393,7 +395,7 @@ def test_able_members_are_the_members_who_know_enough_and_more_than_the_asker(se
     askers = rng.integers(0, n, int(rng.integers(0, 30)))
     item = rng.integers(0, n_items, len(askers))
     thr = np.float32(0.5)
-    start, count, ptr, sorted_members = learning.able_members(
+    start, count, ptr, sorted_members = help.able_members(
         k.ravel(), n_items, members, askers, item, member[askers], thr
     )
     for q, (a, it) in enumerate(zip(askers.tolist(), item.tolist(), strict=True)):

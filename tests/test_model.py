@@ -7,10 +7,10 @@ outcome is certain and the expected number follows from the rule by hand.
 import numpy as np
 import pytest
 
-from sim.config import Scenario
 from sim.model import LearningModel
-from sim.network import StartNetwork
-from sim.ties import TieOrigin
+from sim.scenario import Scenario
+from sim.world.network import StartNetwork
+from sim.world.ties import TieOrigin
 
 ALL_OFF = {
     "steps": 5,
@@ -484,7 +484,7 @@ def test_innovation_adds_a_share_of_the_gap_to_an_item_of_interest():
     # Each agent gains 0.5 in exactly one item, an item of its topic of interest.
     assert (np.sort(k, axis=1) == [0.0, 0.5]).all()
     for a in range(3):
-        assert m.interest[a, m.item_topic[np.argmax(k[a])]]
+        assert m.interest[a, m.items.item_topic[np.argmax(k[a])]]
     assert m.rows[-1]["gain_via_innovation"] == pytest.approx(1.5)
 
 
@@ -554,7 +554,10 @@ def test_learners_are_mesa_agents_viewing_the_arrays():
     assert learner.index == 1
     assert learner.degree == 2
     assert [(n.index, s) for n, s in learner.ties] == [(0, 0.7), (2, 0.7)]
-    m.learners[2].knowledge[0] = 0.5
+    # The view is read-only (a step reads the start-of-step state); assigning the row works.
+    with pytest.raises(ValueError, match="read-only"):
+        m.learners[2].knowledge[0] = 0.5
+    m.learners[2].knowledge = np.array([0.5])
     assert m.knowledge[2, 0] == 0.5
     assert m.learners[0].knowledge.tolist() == [1.0]
 

@@ -4,7 +4,7 @@ import importlib.util
 import re
 from pathlib import Path
 
-from sim.config import field_paths
+from sim.scenario import field_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"

@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim import ties
-from sim.config import Scenario, validate
-from sim.experiment import replication_seeds, run_replication
+from sim.experiment.jobs import replication_seeds, run_replication
 from sim.model import LearningModel
-from sim.network import StartNetwork
+from sim.scenario import Scenario, validate
+from sim.world.network import StartNetwork
+from sim.world.ties import build_index
 
 settings.register_profile(
     "default",
@@ -212,7 +212,7 @@ def check_state(m: LearningModel) -> None:
     assert len(t.nbr) == 2 * len(t.u)
     assert (t.degree == np.bincount(np.r_[t.u, t.v], minlength=m.n_agents)).all()
     # The index is updated in place step by step: it must equal one built from scratch.
-    fresh = ties.build_index(t.u, t.v, m.n_agents)
+    fresh = build_index(t.u, t.v, m.n_agents)
     index = (t.indptr, t.nbr, t.tie_of)
     assert all(np.array_equal(a, b) for a, b in zip(index, fresh, strict=True))
 
@@ -241,8 +241,8 @@ def check_row(row: dict, m: LearningModel) -> None:
             assert row[c] >= 0
     # share_aware and per-class shares from the knowledge itself.
     assert row["share_aware"] == pytest.approx(float((m.knowledge > 0).mean()))
-    for c, name in enumerate(m.class_names):
-        sub = m.knowledge[:, m.item_class == c]
+    for c, name in enumerate(m.items.class_names):
+        sub = m.knowledge[:, m.items.item_class == c]
         assert row[f"share_aware__{name}"] == pytest.approx(float((sub > 0).mean()))
 
 

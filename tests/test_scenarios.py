@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.config import load_scenario
-from sim.experiment import replication_seeds, run_replication, start_network
+from sim.experiment.jobs import replication_seeds, run_replication, start_network
 from sim.metrics import column_names
 from sim.model import LearningModel
+from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").rglob("*.yaml"))

@@ -84,6 +84,7 @@ def within_budget(
     )
 
 
+# long: one compiled pass (bucket, hash the contacts, rank) keeps its arrays in registers
 @numba.njit(cache=True)
 def _within_budget_kernel(agent, contact, strength, tiebreak, k):  # pragma: no cover - compiled
     """`within_budget` for a budget 1 <= k < len(agent), with integer agents and contacts.

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sim.scenario.kinds import Generator, SeedStrategy
 
-if TYPE_CHECKING:
-    from sim.scenario.schema import Scenario
+Scenario = Any
+"""A `sim.scenario.schema.Scenario` (the schema calls these checks; they do not import it)."""
 
 def cross_field_problems(s: Scenario) -> list[tuple[str, str]]:
     """Constraints that tie fields together, as (field path, message) pairs."""
+    return _network_problems(s) + _item_class_problems(s) + _other_problems(s)
+
+
+def _network_problems(s: Scenario) -> list[tuple[str, str]]:
+    """The starting network's parameters against the population size."""
     out: list[tuple[str, str]] = []
     n = s.population.n_agents
     net = s.network
@@ -71,7 +76,13 @@ def cross_field_problems(s: Scenario) -> list[tuple[str, str]]:
         out.append(("network.path", "edge_list needs a path to a CSV or GraphML file"))
     if g != Generator.EDGE_LIST and net.path:
         out.append(("network.path", "only used with generator edge_list; remove it"))
+    return out
 
+
+def _item_class_problems(s: Scenario) -> list[tuple[str, str]]:
+    """Each item class's name and seeding against the population and its groups."""
+    out: list[tuple[str, str]] = []
+    n, net, g = s.population.n_agents, s.network, s.network.generator
     k = s.knowledge
     names = [c.name for c in k.item_classes]
     for i, c in enumerate(k.item_classes):
@@ -101,6 +112,13 @@ def cross_field_problems(s: Scenario) -> list[tuple[str, str]]:
                         f"one_group: must be at most the group size ({n // net.n_groups})",
                     )
                 )
+    return out
+
+
+def _other_problems(s: Scenario) -> list[tuple[str, str]]:
+    """Interests, community topics, bandwidth and tie-strength settings that must agree."""
+    out: list[tuple[str, str]] = []
+    k = s.knowledge
     if s.population.n_interests > k.n_topics:
         out.append(("population.n_interests", f"must be at most knowledge.n_topics ({k.n_topics})"))
     bad_topics = [t for t in s.community.topics if not 0 <= t < k.n_topics]

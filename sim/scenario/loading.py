@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.schema import CROSS_FIELD_SEPARATOR, ItemClassConfig, Scenario
+
 _SECTIONS = {
     name
     for name, f in Scenario.model_fields.items()

@@ -229,6 +229,18 @@ def parse_sweep(raw: Any, source: str) -> Sweep:
         seed = None
     if seed is not None and method == Method.GRID:
         problems.append(f"{where}.seed: only used with method lhs or sobol; remove it")
+    parameters = _parse_parameters(raw, where, method, problems)
+    if not parameters and not problems:
+        problems.append(f"{where}: names no field to sweep")
+    if problems:
+        raise ScenarioError(problems)
+    return Sweep(method=method, parameters=parameters, samples=samples, seed=seed)
+
+
+def _parse_parameters(
+    raw: dict[Any, Any], where: str, method: Method, problems: list[str]
+) -> dict[str, list[Any] | Range]:
+    """The swept field paths and their values or ranges; problems are appended."""
     known = _known_paths()
     parameters: dict[str, list[Any] | Range] = {}
     for path, spec in raw.items():
@@ -264,11 +276,7 @@ def parse_sweep(raw: Any, source: str) -> Sweep:
             rng = _parse_range(spec, t, at, method, problems)
             if rng is not None:
                 parameters[path] = rng
-    if not parameters and not problems:
-        problems.append(f"{where}: names no field to sweep")
-    if problems:
-        raise ScenarioError(problems)
-    return Sweep(method=method, parameters=parameters, samples=samples, seed=seed)
+    return parameters
 
 
 def _parse_range(spec: Any, t: Any, at: str, method: Method, problems: list[str]) -> Range | None:

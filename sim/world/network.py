@@ -9,12 +9,9 @@ clustered, random regular) are array code with no loop over agents.
 
 from __future__ import annotations
 
-import csv
 import itertools
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
