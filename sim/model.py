@@ -35,7 +35,7 @@ from sim.rules.sharing import share
 from sim.rules.tie_dynamics import update_ties
 from sim.scenario import Engine, Generator, Policy, Scenario, as_scenario
 from sim.world.edge_list import read_start_network
-from sim.world.learners import Items, draw_traits, seed_knowledge
+from sim.world.learners import Items, draw_traits, owned_nbytes, propensities, seed_knowledge
 from sim.world.network import StartNetwork, build_network
 from sim.world.ties import TieTable
 
@@ -117,7 +117,6 @@ class LearningModel(mesa.Model):
         )
         self.knowledge = seed_knowledge(sc, n, self.ties.degree, self.group, self.rng)
         self.repository = np.zeros(self.items.n_items, dtype=np.float64)
-        self._adjacency: sp.csr_matrix | None = None
         # Items that became known in the last step, as flat indices (cascade passes them on).
         self.newly_aware = np.flatnonzero(self.knowledge.ravel() > 0)
         self.record = StepRecord()
@@ -143,16 +142,8 @@ class LearningModel(mesa.Model):
             raise ValueError(f"activity needs one value per agent ({self.n_agents})")
         a.flags.writeable = False
         self._activity = a
-        sc = self.scenario
-        # Derived once per change, not per step (a pass over every agent at 10^6 of them);
-        # with equal activity (activity_sigma 0) as one value seen as an array, no memory.
-        same = len(a) > 0 and bool((a == a[0]).all())
-        part = a[:1] if same else a
-        p_share = np.minimum(sc.sharing.p_share * part, 1.0)
-        p_ask = np.minimum(sc.help.p_ask * part, 1.0)
-        self._p_share = np.broadcast_to(p_share, a.shape) if same else p_share
-        self._p_ask = np.broadcast_to(p_ask, a.shape) if same else p_ask
-        self._p_share_min = float(p_share.min()) if len(a) else 1.0
+        # Derived once per change, not per step (a pass over every agent at 10^6 of them).
+        self._p_share, self._p_ask, self._p_share_min = propensities(a, self.scenario)
 
     # ---------------------------------------------------------------- Mesa views
 
@@ -214,13 +205,7 @@ class LearningModel(mesa.Model):
 
     def adjacency(self) -> sp.csr_matrix:
         """Boolean sparse adjacency of the current ties (cached until ties change)."""
-        if self._adjacency is None:
-            t = self.ties
-            data = np.ones(len(t.nbr), dtype=np.int32)
-            self._adjacency = sp.csr_matrix(
-                (data, t.nbr, t.indptr), shape=(self.n_agents, self.n_agents)
-            )
-        return self._adjacency
+        return self.ties.adjacency()
 
     def state_nbytes(self) -> dict[str, int]:
         """Bytes held by the model's state arrays, by part (what a run keeps between steps).
@@ -232,22 +217,8 @@ class LearningModel(mesa.Model):
             recorded rows, Mesa agents and a step's temporaries are not included.
         """
         seen: set[int] = set()
-
-        def owned(*objs: object) -> int:
-            total = 0
-            for obj in objs:
-                for x in vars(obj).values():
-                    if not isinstance(x, np.ndarray):
-                        continue
-                    while isinstance(x.base, np.ndarray):
-                        x = x.base
-                    if id(x) not in seen:
-                        seen.add(id(x))
-                        total += x.nbytes
-            return total
-
-        ties_bytes = owned(self.ties)
-        agents_bytes = owned(self, self.items)
+        ties_bytes = owned_nbytes([self.ties], seen)
+        agents_bytes = owned_nbytes([self, self.items], seen)
         return {"agents": agents_bytes, "ties": ties_bytes, "total": agents_bytes + ties_bytes}
 
     # ---------------------------------------------------------------- the step
@@ -307,13 +278,8 @@ class LearningModel(mesa.Model):
             rec.ties_formed, rec.ties_dissolved = update_ties(
                 self.ties, push, answers, chosen, sc, self.member, self.steps, rng
             )
-            self._ties_changed(rec)
         self.record = rec
         self._record_step()
-
-    def _ties_changed(self, rec: StepRecord) -> None:
-        if rec.ties_formed or rec.ties_dissolved:
-            self._adjacency = None
 
     def _record_step(self) -> None:
         """Record the metrics of the current step; stop `running` after the last step."""

@@ -353,8 +353,11 @@ class ReferenceModel(LearningModel):
         self._apply_offers(candidates, used, rec)
 
     def _apply_offers(self, candidates: dict, used: set, rec: StepRecord) -> None:
-        """Each (learner, item) takes its best offer (equal best: a random channel), then
-        forgetting of the knowledge not used; the new knowledge replaces the snapshot."""
+        """Each (learner, item) takes its best offer, then unused knowledge is forgotten.
+
+        Among equal best offers the channel is drawn at random; the new knowledge replaces
+        the snapshot.
+        """
         sc, k0 = self.scenario, self.k0
         new_k = k0.copy()
         for (agent, item), offers in candidates.items():
@@ -402,4 +405,3 @@ class ReferenceModel(LearningModel):
             np.array([c[1] for c in cands], dtype=np.int64),
             np.array([c[2] for c in cands], dtype=np.int8),
         )
-        self._ties_changed(rec)

@@ -12,9 +12,9 @@ import pytest
 import test_model
 from scipy import stats
 
+from sim.engines import make_model
 from sim.experiment.jobs import run_replication
 from sim.metrics.kernels import item_stats
-from sim.engines import make_model
 from sim.model import LearningModel
 from sim.reference import ReferenceLearner, ReferenceModel
 from sim.rules.forgetting import forget, forget_in_place

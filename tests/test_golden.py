@@ -1,10 +1,10 @@
 """Bit-identity of results across refactorings: every shipped scenario at reduced size.
 
 `tests/data/golden.json` holds, for every `scenarios/**/*.yaml` (the first, middle and
-last points of a sweep), a SHA-256 of each replication's time series and final state (knowledge, tie table)
-from both engines. A change that is meant to keep results identical for a seed (a
-reorganisation, a faster kernel) must leave every fingerprint as it is. A change that alters
-results on purpose regenerates the file and says why in its commit:
+last points of a sweep), a SHA-256 of each replication's time series and final state
+(knowledge, tie table) from both engines. A change that is meant to keep results identical
+for a seed (a reorganisation, a faster kernel) must leave every fingerprint as it is. A
+change that alters results on purpose regenerates the file and says why in its commit:
 
     python tests/test_golden.py --write
 """
@@ -58,8 +58,10 @@ def fingerprints(path: Path) -> dict[str, str]:
     experiment = load_experiment(path, _reduced(path))
     out: dict[str, str] = {}
     points = experiment.points
-    for point in sorted({id(p): p for p in (points[0], points[len(points) // 2], points[-1])}
-                        .values(), key=lambda p: p.index):
+    for point in sorted(
+        {id(p): p for p in (points[0], points[len(points) // 2], points[-1])}.values(),
+        key=lambda p: p.index,
+    ):
         scenario = point.scenario
         network = start_network(scenario)
         for label, engine in (("arrays", Engine.ARRAY), ("agents", Engine.AGENTS)):

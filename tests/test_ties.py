@@ -24,7 +24,11 @@ def test_decay_shrinks_every_tie_by_the_rate():
 def test_dissolving_uses_the_floor_of_the_ties_origin():
     s = np.array([0.05, 0.05, 0.2])
     origin = np.array([TieOrigin.INITIAL, TieOrigin.CHANCE, TieOrigin.HELP])
-    assert tie_dynamics.dissolving(s, origin, floor=0.1, floor_initial=0.0).tolist() == [False, True, False]
+    assert tie_dynamics.dissolving(s, origin, floor=0.1, floor_initial=0.0).tolist() == [
+        False,
+        True,
+        False,
+    ]
 
 
 def test_tie_kind_is_strong_at_the_threshold():

@@ -1,5 +1,4 @@
-"""The recorded quantities: one named reporter per column, each declared a stock, a flow or a
-ratio.
+"""The recorded quantities: one named reporter per column, each a stock, a flow or a ratio.
 
 - stock: the state at the end of a step (awareness, depth, tie counts); a run is summarised
   by its value at the last step.

@@ -225,7 +225,7 @@ def repository_hits(m: Model) -> float:
 
 
 def _tie_stats(m: Model) -> tuple[float, float]:
-    """(strong ties, mean strength): once per `shared_once` block, and once per run without tie dynamics.
+    """(strong ties, mean strength), once per `shared_once` block (per run without tie dynamics).
 
     With tie dynamics off the model never changes its tie table, so a run over millions of
     ties does not recount them every step.

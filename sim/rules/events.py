@@ -1,5 +1,4 @@
-"""What the phases of a step hand on to each other: candidate interactions, gain channels and
-the step's counters.
+"""What the phases of a step hand on: candidate interactions, gain channels, counters.
 
 A step is synchronous (MODEL.md 'One step'): sharing and help seeking propose `Events` from
 the start-of-step state; the time budget filters them; the gains, the repository and the

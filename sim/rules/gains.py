@@ -1,5 +1,7 @@
-"""Learning gains (MODEL.md steps 1, 2 and 6): how much a share, an answer, a stored answer or
-a discovery teaches, and which one a learner learns from.
+"""Learning gains (MODEL.md steps 1, 2 and 6): what a source teaches, and which one counts.
+
+How much a share, an answer, a stored answer or a discovery teaches, and which one a learner
+learns from.
 
 Every source offers a gain: a share of the gap to the source's level, scaled by the tie's
 bandwidth (which grows with strength) and the item's complexity. Shares teach at the

@@ -120,9 +120,7 @@ def _answers(k0, t, askers, item, hc: HelpConfig, cm: CommunityConfig, member, h
             k0.dtype.type(hc.able_threshold),  # in the knowledge's precision
         )
         n_able_members = comm[1]
-        tied_members = np.bincount(owner[member[helper]], minlength=len(askers)).astype(
-            np.float64
-        )
+        tied_members = np.bincount(owner[member[helper]], minlength=len(askers)).astype(np.float64)
         n_able += np.where(member[askers], n_able_members - tied_members, 0.0)
 
     tie = t.tie_of[pos].astype(np.int64)

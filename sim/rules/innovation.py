@@ -1,5 +1,6 @@
-"""Innovation (MODEL.md step 5): with a small probability a learner learns on its own (formal
-training, discovery), so new knowledge keeps entering.
+"""Innovation (MODEL.md step 5): with a small probability a learner learns on its own.
+
+Formal training or discovery: new knowledge keeps entering.
 """
 
 from __future__ import annotations

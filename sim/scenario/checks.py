@@ -9,6 +9,7 @@ from sim.scenario.kinds import Generator, SeedStrategy
 Scenario = Any
 """A `sim.scenario.schema.Scenario` (the schema calls these checks; they do not import it)."""
 
+
 def cross_field_problems(s: Scenario) -> list[tuple[str, str]]:
     """Constraints that tie fields together, as (field path, message) pairs."""
     return _network_problems(s) + _item_class_problems(s) + _other_problems(s)

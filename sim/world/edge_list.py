@@ -43,7 +43,6 @@ def read_start_network(cfg: NetworkConfig, n_agents: int) -> StartNetwork:
     )
 
 
-
 def read_edge_list(
     path: str | os.PathLike[str] | None, n_agents: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

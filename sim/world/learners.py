@@ -71,8 +71,11 @@ class Traits:
 
 
 def draw_traits(sc: Scenario, n: int, rng: np.random.Generator) -> Traits:
-    """Draw the traits of `n` learners (in this order: activity, helpfulness, interests,
-    membership; community members share the community's topics)."""
+    """Draw the traits of `n` learners.
+
+    In this order: activity, helpfulness, interests, membership (community members share
+    the community's topics).
+    """
     pop = sc.population
     sigma = pop.activity_sigma
     # Log-normal with mean exactly 1: exp(sigma Z - sigma^2 / 2).
@@ -129,3 +132,42 @@ def seed_knowledge(
             knowledge[holders, item] = sd.level
         first += cls.n_items
     return knowledge
+
+
+def propensities(activity: np.ndarray, sc: Scenario) -> tuple[np.ndarray, np.ndarray, float]:
+    """Per learner, the probabilities of sharing a known item and of asking this step.
+
+    ``min(p * activity, 1)`` for p = `sharing.p_share` and `help.p_ask`. With equal
+    activity (activity_sigma 0) each is one value seen as an array: no memory per learner.
+
+    Returns:
+        (p_share, p_ask, the smallest p_share).
+    """
+    a = activity
+    same = len(a) > 0 and bool((a == a[0]).all())
+    part = a[:1] if same else a
+    p_share = np.minimum(sc.sharing.p_share * part, 1.0)
+    p_ask = np.minimum(sc.help.p_ask * part, 1.0)
+    p_min = float(p_share.min()) if len(a) else 1.0
+    if same:
+        return np.broadcast_to(p_share, a.shape), np.broadcast_to(p_ask, a.shape), p_min
+    return p_share, p_ask, p_min
+
+
+def owned_nbytes(objs: list[object], seen: set[int]) -> int:
+    """Bytes of the numpy arrays held as attributes of `objs`, each memory block once.
+
+    An array that views another counts as its base; blocks already in `seen` (ids of base
+    arrays, updated here) are not counted again.
+    """
+    total = 0
+    for obj in objs:
+        for x in vars(obj).values():
+            if not isinstance(x, np.ndarray):
+                continue
+            while isinstance(x.base, np.ndarray):
+                x = x.base
+            if id(x) not in seen:
+                seen.add(id(x))
+                total += x.nbytes
+    return total

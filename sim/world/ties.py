@@ -13,6 +13,7 @@ from enum import IntEnum
 
 import numba
 import numpy as np
+import scipy.sparse as sp
 
 
 class TieKind(IntEnum):
@@ -58,10 +59,20 @@ class TieTable:
     nbr: np.ndarray = field(init=False)
     tie_of: np.ndarray = field(init=False)
     index: InitVar[bool] = True
+    _adjacency: sp.csr_matrix | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self, index: bool) -> None:
         if index:
             self.reindex()
+
+    def adjacency(self) -> sp.csr_matrix:
+        """Boolean sparse adjacency of the current ties (kept until the ties change)."""
+        if self._adjacency is None:
+            data = np.ones(len(self.nbr), dtype=np.int32)
+            self._adjacency = sp.csr_matrix(
+                (data, self.nbr, self.indptr), shape=(self.n_agents, self.n_agents)
+            )
+        return self._adjacency
 
     @classmethod
     def from_edges(
@@ -103,6 +114,7 @@ class TieTable:
     def reindex(self) -> None:
         """Rebuild the CSR neighbour index from the endpoint arrays."""
         self.indptr, self.nbr, self.tie_of = build_index(self.u, self.v, self.n_agents)
+        self._adjacency = None
 
     @property
     def src(self) -> np.ndarray:
@@ -171,6 +183,7 @@ class TieTable:
         if len(u):
             self.add(u, v, strength, origin, step)
         add_id = np.arange(n_old - int(gone.sum()), len(self), dtype=np.int64)
+        self._adjacency = None
         self.indptr, self.nbr, self.tie_of = merge_index(
             self.indptr,
             self.nbr,
