@@ -1,3 +1,23 @@
-"""Agent-based simulator of learning through weak and strong ties, on Mesa."""
+"""Agent-based simulator of learning through weak and strong ties, on Mesa.
 
-__version__ = "0.1.0"
+From Python or Jupyter::
+
+    from sim import run_scenario
+    res = run_scenario("scenarios/weak_ties.yaml", replications=2, steps=20, out=None)
+"""
+
+from sim.api import Results, compare_scenarios, plot_results, run_scenario, run_sweep
+from sim.engines import make_model
+from sim.model import LearningModel
+from sim.version import __version__
+
+__all__ = [
+    "LearningModel",
+    "Results",
+    "__version__",
+    "compare_scenarios",
+    "make_model",
+    "plot_results",
+    "run_scenario",
+    "run_sweep",
+]

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 import sim
-import sim.experiment
-import sim.storage
+import sim.experiment.jobs
+import sim.experiment.storage
 from sim.cli import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, main
-from sim.config import load_scenario
+from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 WEAK_TIES = ROOT / "scenarios" / "weak_ties.yaml"
@@ -292,7 +292,7 @@ def test_non_integer_option_is_a_usage_error(tmp_path, capsys):
 def assert_whole_files(root: Path) -> None:
     """Every file under `root` is whole (parses), and no temporary is left behind."""
     assert leftovers(root) == []
-    for path in sim.storage.iter_files(root):
+    for path in sim.experiment.storage.iter_files(root):
         if path.suffix == ".parquet":
             pd.read_parquet(path)
         elif path.suffix == ".csv":
@@ -328,7 +328,7 @@ def assert_same_results(folder: Path, tmp_path: Path, argv: list[str]) -> None:
 def test_interrupt_during_replications_keeps_finished_runs_and_rerun_resumes(
     tmp_path, monkeypatch, capsys
 ):
-    real = sim.experiment.run_replication
+    real = sim.experiment.jobs.run_replication
     started = []
 
     def interrupt_second(scenario, replication, seed, network=None):
@@ -337,7 +337,7 @@ def test_interrupt_during_replications_keeps_finished_runs_and_rerun_resumes(
             raise KeyboardInterrupt
         return real(scenario, replication, seed, network)
 
-    monkeypatch.setattr(sim.experiment, "run_replication", interrupt_second)
+    monkeypatch.setattr(sim.experiment.jobs, "run_replication", interrupt_second)
     argv = tiny_argv(tmp_path / "out", "--workers", "1", "--no-figures", replications=3)
     assert main(argv) == EXIT_INTERRUPTED
     assert started == [0, 1]
@@ -361,7 +361,7 @@ def test_interrupt_before_any_run_finishes_leaves_an_empty_resumable_folder(tmp_
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.experiment, "run_replication", interrupt)
+    monkeypatch.setattr(sim.experiment.jobs, "run_replication", interrupt)
     argv = tiny_argv(tmp_path, "--workers", "1", "--no-figures", replications=1, steps=1)
     assert main(argv) == EXIT_INTERRUPTED
     assert_whole_files(tmp_path)
@@ -387,7 +387,7 @@ def test_interrupt_while_writing_leaves_only_whole_files(tmp_path, monkeypatch, 
             Path(self._tmp).write_bytes(b"half")
             raise KeyboardInterrupt
 
-        monkeypatch.setattr(sim.storage.ParquetStream, "write", interrupt_stream)
+        monkeypatch.setattr(sim.experiment.storage.ParquetStream, "write", interrupt_stream)
     argv = tiny_argv(tmp_path / "out", "--workers", "1", "--no-figures", replications=1, steps=1)
     assert main(argv) == EXIT_INTERRUPTED
     assert_whole_files(tmp_path)
@@ -401,12 +401,12 @@ def test_interrupt_while_writing_leaves_only_whole_files(tmp_path, monkeypatch, 
 
 
 def test_interrupt_while_plotting_leaves_whole_files_and_rerun_draws(tmp_path, monkeypatch):
-    import sim.plotting
+    import sim.analysis.plotting
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.plotting, "plot_run", interrupt)
+    monkeypatch.setattr(sim.analysis.plotting, "plot_run", interrupt)
     argv = tiny_argv(tmp_path, "--workers", "1", replications=1, steps=1)
     assert main(argv) == EXIT_INTERRUPTED
     (folder,) = results_folders(tmp_path)

@@ -243,12 +243,12 @@ def test_failure_counts():
 
 
 def test_resume_of_a_comparison_folder_reuses_its_runs(compared, tmp_path, monkeypatch):
-    import sim.experiment
+    import sim.experiment.jobs
 
     copy = tmp_path / "copy"
     shutil.copytree(compared, copy)
     calls = []
-    monkeypatch.setattr(sim.experiment, "run_replication", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(sim.experiment.jobs, "run_replication", lambda *a, **k: calls.append(a))
     assert main(["--resume", str(copy), "--workers", "1", "--quiet", "--no-figures"]) == EXIT_OK
     assert calls == []
     pd.testing.assert_frame_equal(

@@ -374,7 +374,8 @@ def test_file_that_is_not_utf8(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------
-# Edge-list files: checked to exist and parse when the scenario is loaded
+# Edge-list files: a relative path is resolved against the scenario file (the file itself is
+# read when a run is prepared: tests/test_edge_list.py)
 
 
 def edge_list_scenario(tmp_path: Path, csv_name: str) -> Path:
@@ -383,49 +384,6 @@ def edge_list_scenario(tmp_path: Path, csv_name: str) -> Path:
         f"population: {{n_agents: 10}}\nnetwork: {{generator: edge_list, path: {csv_name}}}\n",
         "edges.yaml",
     )
-
-
-def test_edge_list_file_missing(tmp_path):
-    path = edge_list_scenario(tmp_path, "nope.csv")
-    line = only_problem(path)
-    assert line.startswith(f"{path}: network.path: ")
-    assert "not found" in line
-    assert "nope.csv" in line
-
-
-EDGE_LISTS = {
-    "strength_out_of_range": ("source,target,strength\n0,1,0.5\n1,2,1.5\n", ["line 3", "1.5"]),
-    "strength_not_a_number": (
-        "source,target,strength\n0,1,0.5\n1,2,strong\n",
-        ["line 3", "'strong'"],
-    ),
-    "no_header": ("0,1\n1,2\n", ["line 1", "source", "target"]),
-    "empty": ("", ["empty"]),
-    "self_loop": ("source,target\n0,0\n", ["line 2", "self-loop"]),
-    "repeated_tie": ("source,target\n0,1\n1,0\n", ["line 3", "repeated"]),
-    "too_many_nodes": (
-        "source,target\n" + "".join(f"{i},{i + 1}\n" for i in range(20)),
-        ["21 nodes", "n_agents is 10"],
-    ),
-}
-
-
-@pytest.mark.parametrize(("content", "parts"), EDGE_LISTS.values(), ids=EDGE_LISTS.keys())
-def test_edge_list_file_malformed(tmp_path, content, parts):
-    (tmp_path / "ties.csv").write_text(content, encoding="utf-8")
-    path = edge_list_scenario(tmp_path, "ties.csv")
-    line = only_problem(path)
-    assert line.startswith(f"{path}: network.path: ")
-    for part in parts:
-        assert part in line, f"{part!r} not in {line!r}"
-
-
-def test_edge_list_graphml_malformed(tmp_path):
-    (tmp_path / "ties.graphml").write_text("<graphml><oops", encoding="utf-8")
-    path = edge_list_scenario(tmp_path, "ties.graphml")
-    line = only_problem(path)
-    assert line.startswith(f"{path}: network.path: ")
-    assert "GraphML" in line
 
 
 def test_edge_list_relative_path_is_resolved_against_the_scenario_file(tmp_path):

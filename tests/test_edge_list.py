@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from sim.cli import EXIT_INVALID, main
-from sim.scenario import NetworkConfig
+from sim.experiment.spec import scenario_spec
+from sim.scenario import NetworkConfig, ScenarioError
 from sim.world.edge_list import EdgeListError, read_edge_list, read_start_network
 from sim.world.network import build_network
 
@@ -185,3 +186,66 @@ def test_build_network_refuses_edge_list():
         build_network(
             NetworkConfig(generator="edge_list", path="x.csv"), 3, np.random.default_rng(0)
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# A bad file is one problem naming the scenario and network.path, when a run is prepared
+
+
+def edge_list_scenario(tmp_path, csv_name):
+    path = tmp_path / "edges.yaml"
+    path.write_text(
+        f"population: {{n_agents: 10}}\nnetwork: {{generator: edge_list, path: {csv_name}}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def prepared_problem(path):
+    with pytest.raises(ScenarioError) as info:
+        scenario_spec(path)
+    assert len(info.value.problems) == 1, info.value.problems
+    return info.value.problems[0]
+
+
+def test_edge_list_file_missing(tmp_path):
+    path = edge_list_scenario(tmp_path, "nope.csv")
+    line = prepared_problem(path)
+    assert line.startswith(f"{path}: network.path: ")
+    assert "not found" in line
+    assert "nope.csv" in line
+
+
+EDGE_LISTS = {
+    "strength_out_of_range": ("source,target,strength\n0,1,0.5\n1,2,1.5\n", ["line 3", "1.5"]),
+    "strength_not_a_number": (
+        "source,target,strength\n0,1,0.5\n1,2,strong\n",
+        ["line 3", "'strong'"],
+    ),
+    "no_header": ("0,1\n1,2\n", ["line 1", "source", "target"]),
+    "empty": ("", ["empty"]),
+    "self_loop": ("source,target\n0,0\n", ["line 2", "self-loop"]),
+    "repeated_tie": ("source,target\n0,1\n1,0\n", ["line 3", "repeated"]),
+    "too_many_nodes": (
+        "source,target\n" + "".join(f"{i},{i + 1}\n" for i in range(20)),
+        ["21 nodes", "n_agents is 10"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("content", "parts"), EDGE_LISTS.values(), ids=EDGE_LISTS.keys())
+def test_edge_list_file_malformed(tmp_path, content, parts):
+    (tmp_path / "ties.csv").write_text(content, encoding="utf-8")
+    path = edge_list_scenario(tmp_path, "ties.csv")
+    line = prepared_problem(path)
+    assert line.startswith(f"{path}: network.path: ")
+    for part in parts:
+        assert part in line, f"{part!r} not in {line!r}"
+
+
+def test_edge_list_graphml_malformed(tmp_path):
+    (tmp_path / "ties.graphml").write_text("<graphml><oops", encoding="utf-8")
+    path = edge_list_scenario(tmp_path, "ties.graphml")
+    line = prepared_problem(path)
+    assert line.startswith(f"{path}: network.path: ")
+    assert "GraphML" in line

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.experiment
-from sim import analysis, storage
+import sim.experiment.jobs
+from sim import analysis
 from sim.cli import EXIT_ALL_FAILED, EXIT_OK, main
-from sim.experiment import execute, jobs_table, plan_jobs, run_experiment, run_jobs
-from sim.sweep import load_experiment
+from sim.experiment import execute, jobs_table, plan_jobs, run_experiment, run_jobs, storage
+from sim.scenario import load_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -194,7 +194,7 @@ def test_run_jobs_gives_the_same_outcomes_in_every_executor(tmp_path):
 
 
 def fail_at(point_decay: float):
-    real = sim.experiment.run_replication
+    real = sim.experiment.jobs.run_replication
 
     def run(scenario, replication, seed, network=None):
         if scenario.ties.decay == point_decay and replication == 0:
@@ -205,7 +205,7 @@ def fail_at(point_decay: float):
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(sim.experiment, "run_replication", fail_at(0.05))
+    monkeypatch.setattr(sim.experiment.jobs, "run_replication", fail_at(0.05))
     path = sweep_file(tmp_path, steps=3, replications=2)
     argv = [str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--no-figures"]
     assert main(argv) == EXIT_OK
@@ -231,13 +231,13 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch, 
     # rerunning retries only the failed runs; once they pass, the failures are gone
     monkeypatch.undo()
     calls = []
-    real = sim.experiment.run_replication
+    real = sim.experiment.jobs.run_replication
 
     def counting(*args, **kwargs):
         calls.append(args[1])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sim.experiment, "run_replication", counting)
+    monkeypatch.setattr(sim.experiment.jobs, "run_replication", counting)
     assert main([str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
     assert calls == [0, 0]
     assert not (folder / "failures.csv").exists()
@@ -248,7 +248,7 @@ def test_when_every_run_fails_the_exit_status_is_1(tmp_path, monkeypatch, capsys
     def always(*args, **kwargs):
         raise RuntimeError("model broke")
 
-    monkeypatch.setattr(sim.experiment, "run_replication", always)
+    monkeypatch.setattr(sim.experiment.jobs, "run_replication", always)
     path = sweep_file(tmp_path, steps=2, replications=1)
     argv = [str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]
     assert main(argv) == EXIT_ALL_FAILED
@@ -260,7 +260,7 @@ def test_when_every_run_fails_the_exit_status_is_1(tmp_path, monkeypatch, capsys
 
 def test_failures_are_isolated_in_a_process_pool(tmp_path, monkeypatch):
     # fork: the workers inherit the patched function (forkserver workers would not)
-    monkeypatch.setattr(sim.experiment, "run_replication", fail_at(0.005))
+    monkeypatch.setattr(sim.experiment.jobs, "run_replication", fail_at(0.005))
     exp = load_experiment(sweep_file(tmp_path, steps=2, replications=2))
     jobs = plan_jobs(exp.points, 2, exp.base.seed)
     outcomes = list(run_jobs(jobs, workers=2, start_method="fork"))
@@ -271,7 +271,7 @@ def test_failures_are_isolated_in_a_process_pool(tmp_path, monkeypatch):
 
 
 def test_execute_turns_an_exception_into_an_outcome(tmp_path, monkeypatch):
-    monkeypatch.setattr(sim.experiment, "run_replication", fail_at(0.005))
+    monkeypatch.setattr(sim.experiment.jobs, "run_replication", fail_at(0.005))
     exp = load_experiment(sweep_file(tmp_path, steps=1, replications=1))
     (job, *_) = plan_jobs(exp.points, 1, exp.base.seed)
     outcome = execute(job)
@@ -394,7 +394,7 @@ def test_sigkill_mid_sweep_then_rerun_gives_the_uninterrupted_result(tmp_path):
 def test_resume_option_finishes_a_given_folder(tmp_path, monkeypatch):
     path = sweep_file(tmp_path, steps=3, replications=2)
     out = tmp_path / "out"
-    monkeypatch.setattr(sim.experiment, "run_replication", fail_at(0.05))
+    monkeypatch.setattr(sim.experiment.jobs, "run_replication", fail_at(0.05))
     assert main([str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-figures"]) == 0
     folder = only_folder(out)
     monkeypatch.undo()
@@ -404,9 +404,9 @@ def test_resume_option_finishes_a_given_folder(tmp_path, monkeypatch):
     assert len(tables(folder)[1]) == 8
     # more replications into the same folder: only the new runs are run
     calls = []
-    real = sim.experiment.run_replication
+    real = sim.experiment.jobs.run_replication
     monkeypatch.setattr(
-        sim.experiment,
+        sim.experiment.jobs,
         "run_replication",
         lambda *a, **k: calls.append(a[1]) or real(*a, **k),
     )

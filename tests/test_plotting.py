@@ -6,7 +6,14 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
 
-from sim.plotting import COLORS, _draw_figure, _figure_panels, color_for, plot_band, plot_run
+from sim.analysis.plotting import (
+    COLORS,
+    _draw_figure,
+    _figure_panels,
+    color_for,
+    plot_band,
+    plot_run,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 STEMS = ["spread", "depth", "redundancy", "ties"]
@@ -187,8 +194,8 @@ def test_class_colors_are_stable_and_distinct():
 def test_plot_removal_writes_a_png(tmp_path):
     import numpy as np
 
-    from sim.plotting import plot_removal
-    from sim.structure import removal_curve
+    from sim.analysis.plotting import plot_removal
+    from sim.analysis.structure import removal_curve
 
     u, v, s = np.array([0, 1, 2]), np.array([1, 2, 3]), np.array([0.9, 0.1, 0.5])
     curves = pd.concat(

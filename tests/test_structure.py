@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.structure import component_sizes, removal_curve
+from sim.analysis.structure import component_sizes, removal_curve
 
 
 def two_triangles_and_a_bridge():

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.config import ScenarioError, dump_scenario, load_scenario
 from sim.experiment import plan_jobs, replication_seeds, run_key
-from sim.sweep import Method, Range, Sweep, leaf_type, load_experiment, parse_sweep
+from sim.scenario import ScenarioError, dump_scenario, load_scenario
+from sim.scenario.sweep import Method, Range, Sweep, leaf_type, load_experiment, parse_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEPS = ROOT / "scenarios" / "sweeps"

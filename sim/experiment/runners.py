@@ -1,10 +1,7 @@
-"""Experiments: seeds, jobs, and running them serially, in a process pool or on Dask.
+"""Executors: running jobs serially, in a process pool or on Dask, into a results folder.
 
-"One run is a function from parameters to outcomes" (EMA Workbench): `run_replication` takes
-a frozen scenario and a seed and returns that replication's time series, nothing else. A job
-is one such run at one point of an experiment (point x replication); its key is a hash of the
-point's resolved scenario and the seed, so the same run has the same key in every folder and
-every executor. Failures are isolated; finished runs are skipped on resume.
+Each job runs through `sim.experiment.jobs.execute`, so a failure is isolated to its run;
+finished runs are written as soon as they finish and skipped on resume.
 """
 
 from __future__ import annotations
@@ -14,202 +11,14 @@ import multiprocessing
 import os
 import threading
 import time
-import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from sim.config import Generator, Scenario
-from sim.model import LearningModel
-from sim.network import StartNetwork, read_edge_list
-from sim.storage import ResultsFolder
-from sim.storage import run_key as _hash
-from sim.sweep import Point
-
-
-def replication_seeds(root_seed: int, n: int) -> list[int]:
-    """Seeds of replications 0..n-1, spawned from the root seed.
-
-    Child r of `numpy.random.SeedSequence(root_seed).spawn` depends only on the root seed and
-    r, so replication r gets the same seed however many replications run, at every sweep
-    point and in every compared scenario (common random numbers).
-    """
-    children = np.random.SeedSequence(root_seed).spawn(n)
-    # 63 bits, so the seed fits a signed int64 column and round-trips through every table.
-    return [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
-
-
-def start_network(scenario: Scenario) -> StartNetwork | None:
-    """The starting network read from data (generator edge_list); None for generators.
-
-    Read once per experiment so that the model never touches a file.
-    """
-    net = scenario.network
-    if net.generator != Generator.EDGE_LIST:
-        return None
-    n = scenario.population.n_agents
-    u, v, strength = read_edge_list(net.path, n)
-    if strength is None:
-        strength = np.full(len(u), net.strength)
-    return StartNetwork(
-        u=u, v=v, strength=np.asarray(strength, dtype=np.float64), group=np.zeros(n, np.int64)
-    )
-
-
-def run_replication(
-    scenario: Scenario,
-    replication: int,
-    seed: int,
-    network: StartNetwork | None = None,
-) -> pd.DataFrame:
-    """Run one replication and return its time series.
-
-    Args:
-        scenario: the validated scenario.
-        replication: replication number (recorded in the table).
-        seed: the replication's seed (passed to the model as `rng`).
-        network: the starting network for generator edge_list (see `start_network`).
-
-    Returns:
-        One row per step 0..scenario.steps with columns `replication`, `seed`, `step` and
-        every metric.
-    """
-    model = LearningModel(scenario, rng=seed, start_network=network)
-    for _ in range(scenario.steps):
-        model.step()
-    ts = model.timeseries()
-    ts.insert(0, "seed", np.int64(seed))
-    ts.insert(0, "replication", np.int64(replication))
-    ts["step"] = ts["step"].astype(np.int64)
-    return ts
-
-
-def iter_replications(
-    scenario: Scenario, on_start: Callable[[int], None] | None = None
-) -> Iterator[pd.DataFrame]:
-    """Run a scenario's replications one after the other, yielding each time series."""
-    seeds = replication_seeds(scenario.seed, scenario.replications)
-    network = start_network(scenario)
-    for r, seed in enumerate(seeds):
-        if on_start:
-            on_start(r)
-        yield run_replication(scenario, r, seed, network)
-
-
-# ---------------------------------------------------------------------------------------------
-# Jobs
-
-KEY_IGNORES = ("name", "description", "replications", "seed")
-"""Scenario fields that do not change a run: labels, and the root seed (the run's own seed
-is part of the key)."""
-
-
-def run_key(scenario: Scenario, seed: int) -> str:
-    """The key of one run: SHA-256 of the resolved scenario (JSON) and the run's seed.
-
-    Labels and the root seed are left out (`KEY_IGNORES`), so a run is found again whatever
-    the experiment it belongs to is called or however many replications it has.
-    """
-    data = scenario.model_dump(mode="json")
-    for name in KEY_IGNORES:
-        data.pop(name, None)
-    return _hash({"scenario": data, "seed": int(seed)})
-
-
-@dataclass(frozen=True)
-class Job:
-    """One run: replication `replication` (seed `seed`) of the scenario of point `point`."""
-
-    point: int
-    replication: int
-    seed: int
-    key: str
-    scenario: Scenario
-    network: StartNetwork | None = None
-
-
-@dataclass
-class Outcome:
-    """What a job gives back: its time series, or the error it raised (never both)."""
-
-    job: Job
-    timeseries: pd.DataFrame | None
-    error_type: str | None = None
-    error: str | None = None
-    traceback: str | None = None
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        """Whether the run finished."""
-        return self.timeseries is not None
-
-    def failure_record(self, values: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The failure as stored: where, with which parameters, and the error."""
-        return {
-            "key": self.job.key,
-            "point": self.job.point,
-            "replication": self.job.replication,
-            "seed": self.job.seed,
-            "values": values or {},
-            "error_type": self.error_type,
-            "error": self.error,
-            "traceback": self.traceback,
-        }
-
-
-def plan_jobs(points: list[Point], replications: int, root_seed: int) -> list[Job]:
-    """Every job of an experiment: each point x each replication, point-major.
-
-    Replication r has the same seed at every point (common random numbers), spawned from
-    `root_seed` (see `replication_seeds`).
-    """
-    seeds = replication_seeds(root_seed, replications)
-    jobs = []
-    for point in points:
-        assert point.scenario is not None
-        network = start_network(point.scenario)
-        for r, seed in enumerate(seeds):
-            jobs.append(
-                Job(point.index, r, seed, run_key(point.scenario, seed), point.scenario, network)
-            )
-    return jobs
-
-
-def jobs_table(jobs: list[Job]) -> pd.DataFrame:
-    """One row per job: ``point``, ``replication``, ``seed``, ``key`` (the order of tables)."""
-    return pd.DataFrame(
-        {
-            "point": np.array([j.point for j in jobs], dtype=np.int64),
-            "replication": np.array([j.replication for j in jobs], dtype=np.int64),
-            "seed": np.array([j.seed for j in jobs], dtype=np.int64),
-            "key": [j.key for j in jobs],
-        }
-    )
-
-
-def execute(job: Job) -> Outcome:
-    """Run one job; an exception becomes an `Outcome` with the error (Ctrl-C still stops)."""
-    t0 = time.perf_counter()
-    try:
-        ts = run_replication(job.scenario, job.replication, job.seed, job.network)
-    except Exception as exc:  # noqa: BLE001 - isolate any failure of one run
-        return Outcome(
-            job,
-            None,
-            error_type=type(exc).__name__,
-            error=str(exc),
-            traceback=traceback.format_exc(),
-            seconds=time.perf_counter() - t0,
-        )
-    return Outcome(job, ts, seconds=time.perf_counter() - t0)
-
+from sim.experiment.jobs import Job, Outcome, execute
+from sim.experiment.storage import Folder
 
 # ---------------------------------------------------------------------------------------------
 # Executors
@@ -311,7 +120,7 @@ def _run_pool(
 ) -> Iterator[Outcome]:
     ctx = multiprocessing.get_context(start_method)
     if start_method == "forkserver":
-        ctx.set_forkserver_preload(["sim.experiment"])
+        ctx.set_forkserver_preload(["sim.experiment.jobs"])  # defines `execute`
     todo = iter(jobs)
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_exit_with, initargs=(os.getpid(),)
@@ -382,7 +191,7 @@ def _run_dask(jobs: list[Job], scheduler: Any, window: int | None) -> Iterator[O
 
 def run_experiment(
     jobs: list[Job],
-    folder: ResultsFolder,
+    folder: Folder,
     *,
     values: dict[int, dict[str, Any]] | None = None,
     workers: int = 1,
@@ -394,7 +203,7 @@ def run_experiment(
 
     Args:
         jobs: every job of the experiment (finished ones are skipped by key).
-        folder: the results folder; its ``runs/`` holds the finished runs.
+        folder: the results folder (or an in-memory one); its runs are the finished runs.
         values: point -> label values, recorded with a failure.
         workers: processes of the local pool (see `run_jobs`).
         scheduler: a Dask scheduler address or client (see `run_jobs`).

@@ -16,17 +16,29 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-_FILE_MODE = 0o666 & ~_UMASK  # what open() would give; mkstemp alone gives 0600
+from sim.analysis.files import FILE_MODE, tmp_path, write_atomic, write_table
+
+__all__ = [
+    "Folder",
+    "ParquetStream",
+    "ResultsFolder",
+    "consolidate",
+    "find_resumable",
+    "read_manifest",
+    "read_summary",
+    "read_timeseries",
+    "run_key",
+    "timeseries_columns",
+    "write_atomic",
+    "write_table",
+]
 
 TIMESERIES = "timeseries.parquet"
 SUMMARY = "summary.csv"
@@ -53,46 +65,6 @@ def utc_stamp(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _tmp_path(path: Path) -> str:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    return tmp
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes to `path` through a temporary file and a rename (never half a file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_table(path: Path, df: pd.DataFrame) -> None:
-    """Write a table atomically as Parquet or CSV, by the file's extension."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_path(path)
-    try:
-        if path.suffix == ".parquet":
-            df.to_parquet(tmp, index=False)
-        else:
-            df.to_csv(tmp, index=False)
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class ParquetStream:
     """A Parquet file written table by table, appearing under its name only when closed.
 
@@ -111,11 +83,9 @@ class ParquetStream:
         import pyarrow.parquet as pq
 
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.schema = schema
         self.row_group_rows = row_group_rows
-        self._tmp = _tmp_path(self.path)
-        self._writer = pq.ParquetWriter(self._tmp, schema)
+        self._writer = pq.ParquetWriter(self._open(), schema)
         self._buffer: list[Any] = []
         self._buffered = 0
         self.rows = 0
@@ -148,14 +118,26 @@ class ParquetStream:
         """Finish the file and move it into place."""
         self._flush()
         self._writer.close()
-        os.chmod(self._tmp, _FILE_MODE)
-        os.replace(self._tmp, self.path)
+        self._finish()
 
     def abort(self) -> None:
         """Drop everything written so far."""
         self._buffer = []
         with contextlib.suppress(Exception):
             self._writer.close()
+        self._discard()
+
+    def _open(self) -> Any:
+        """Where the writer writes: a hidden temporary file next to the final one."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = tmp_path(self.path)
+        return self._tmp
+
+    def _finish(self) -> None:
+        os.chmod(self._tmp, FILE_MODE)
+        os.replace(self._tmp, self.path)
+
+    def _discard(self) -> None:
         Path(self._tmp).unlink(missing_ok=True)
 
 
@@ -209,6 +191,25 @@ class ResultsFolder:
     def stream_parquet(self, name: str, schema: Any) -> ParquetStream:
         """A `ParquetStream` for a file of the folder."""
         return ParquetStream(self.file(name), schema)
+
+    def remove(self, name: str) -> None:
+        """Remove a file of the folder, if it is there."""
+        self.file(name).unlink(missing_ok=True)
+
+    def read_summary(self) -> pd.DataFrame:
+        """The per-replication summary table."""
+        return read_summary(self.path)
+
+    def read_timeseries(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """The time series table (optionally only some columns)."""
+        return read_timeseries(self.path, columns)
+
+    def read_manifest(self) -> dict[str, Any]:
+        """The manifest, or {} without a readable one."""
+        try:
+            return read_manifest(self.path)
+        except (OSError, ValueError):
+            return {}
 
     # --- runs -----------------------------------------------------------------------------
 
@@ -266,16 +267,37 @@ class ResultsFolder:
             gone.append(p)
         return gone
 
-    def status(self) -> str | None:
-        """The manifest's status, or None without a readable manifest."""
-        try:
-            return read_manifest(self.path).get("status")
-        except (OSError, ValueError):
-            return None
+
+class Folder(Protocol):
+    """What running and consolidating an experiment need of a folder.
+
+    A `ResultsFolder` on disk, or a `sim.experiment.memory.MemoryFolder`.
+    """
+
+    def finished_keys(self) -> set[str]:
+        """Keys of the finished runs."""
+
+    def write_run(self, key: str, ts: pd.DataFrame) -> None:
+        """Store a finished run."""
+
+    def read_run(self, key: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """A finished run's time series."""
+
+    def run_schema(self, key: str) -> Any:
+        """A finished run's pyarrow schema."""
+
+    def write_failure(self, key: str, record: dict[str, Any]) -> None:
+        """Store a failed run."""
+
+    def write_table(self, name: str, df: pd.DataFrame) -> None:
+        """Store a table."""
+
+    def stream_parquet(self, name: str, schema: Any) -> ParquetStream:
+        """A Parquet stream into a file of the folder."""
 
 
 def consolidate(
-    folder: ResultsFolder,
+    folder: Folder,
     runs: pd.DataFrame,
     labels: pd.DataFrame | None,
     summarise: Callable[[pd.DataFrame], pd.DataFrame],
@@ -286,13 +308,13 @@ def consolidate(
     however many runs there are.
 
     Args:
-        folder: the results folder.
+        folder: the results folder (or a `sim.experiment.memory.MemoryFolder`).
         runs: one row per run of the experiment, in table order, with ``point``,
             ``replication``, ``seed`` and ``key``; runs without a file are skipped.
         labels: the points table (``point`` and the label columns), or None for a single
             scenario (then the tables have no point columns).
         summarise: one run's time series -> its summary row(s) (see
-            `sim.analysis.summarise_replications`).
+            `sim.analysis.stats.summarise_replications`).
 
     Returns:
         (runs written, rows of the time series).
@@ -374,16 +396,6 @@ def timeseries_columns(folder: str | Path) -> list[str]:
 def read_summary(folder: str | Path) -> pd.DataFrame:
     """The per-replication summary table of a results folder."""
     return pd.read_csv(Path(folder) / SUMMARY)
-
-
-def read_points(folder: str | Path) -> pd.DataFrame:
-    """The points table of a sweep or comparison folder."""
-    return pd.read_csv(Path(folder) / POINTS)
-
-
-def read_table(folder: str | Path, name: str) -> pd.DataFrame:
-    """Any CSV table of a results folder, by file name."""
-    return pd.read_csv(Path(folder) / name)
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
