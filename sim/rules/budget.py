@@ -1,6 +1,7 @@
 """The time budget (MODEL.md step 3): each learner's contacts per step are limited.
 
-"Strong ties cost time to maintain, so less time is left for weak ties" (seed 001). Each learner can use at most `population.time_budget` distinct contacts (ties or community
+"Strong ties cost time to maintain, so less time is left for weak ties" (seed 001). Each
+learner can use at most `population.time_budget` distinct contacts (ties or community
 strangers) in a step, shares and answers together; the strongest contacts are served first,
 equal strengths in a random order. A share costs only its receiver time (broadcast,
 cascade); a conversation (gossip) and an answer cost both ends.
