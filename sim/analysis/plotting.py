@@ -334,8 +334,9 @@ def plot_removal(curves: pd.DataFrame, path: str | Path, title: str = "") -> Pat
 
     Args:
         curves: rows of `sim.analysis.structure.removal_curve`, possibly from several
-            replications and scenarios (columns `order`, `fraction_removed`, `share_largest_component`, and
-            optionally `scenario`); the mean over replications is drawn with its range.
+            replications and scenarios (columns `order`, `fraction_removed`,
+            `share_largest_component`, and optionally `scenario`); the mean over
+            replications is drawn with its range.
         path: the PNG to write.
         title: figure title.
     """
