@@ -37,6 +37,7 @@ from sim.scenario import Engine, Generator, Policy, Scenario, as_scenario
 from sim.world.edge_list import read_start_network
 from sim.world.learners import Items, draw_traits, owned_nbytes, propensities, seed_knowledge
 from sim.world.network import StartNetwork, build_network
+from sim.world.streams import spawn_streams
 from sim.world.ties import TieTable
 
 
@@ -46,7 +47,10 @@ class LearningModel(mesa.Model):
     Args:
         scenario: a validated `Scenario`, a mapping of scenario fields, or the path of a
             scenario YAML file (so `mesa.batch_run(LearningModel, {"scenario": ...})` works).
-        rng: seed or numpy Generator, as for `mesa.Model` (all randomness comes from it).
+        rng: seed or numpy Generator, as for `mesa.Model`. All randomness comes from it:
+            each purpose (network, traits, interests, seeding, each phase of a step) draws
+            from its own child stream (`sim.world.streams`), so runs on the same seed are
+            paired even when one part of the scenario differs.
         start_network: the starting ties, when the caller has them (an edge list read once
             for many runs); otherwise generated from `scenario.network` with the model's
             generator, or read from its file for generator edge_list.
@@ -63,6 +67,7 @@ class LearningModel(mesa.Model):
         repository: per item, mastery of the best stored answer (0 = none).
         ties: the `TieTable`.
         record: counters of the last step.
+        streams: the random generator of each purpose (`sim.world.streams.PURPOSES`).
         rows: one dict of metrics per recorded step (step 0 = the initial state).
         running: False once the scenario's `steps` have run (Mesa's convention).
 
@@ -94,12 +99,13 @@ class LearningModel(mesa.Model):
                 f"{self.engine.value}; use sim.engines.make_model(scenario) to choose by scenario"
             )
         n = self.n_agents = sc.population.n_agents
+        self.streams = rs = spawn_streams(self.rng)
         self.items = Items.from_scenario(sc)
         own = start_network is None  # built here: nobody else holds its arrays
         if own and sc.network.generator == Generator.EDGE_LIST:
             start_network = read_start_network(sc.network, n)
         elif own:
-            start_network = build_network(sc.network, n, self.rng)
+            start_network = build_network(sc.network, n, rs["network"])
         _check_network(start_network, n)
         self.group = np.asarray(start_network.group, dtype=np.int64)
         t = start_network
@@ -108,14 +114,14 @@ class LearningModel(mesa.Model):
         # would otherwise sit beside the index at setup's memory peak.
         del start_network, t
         self.ties.reindex()
-        traits = draw_traits(sc, n, self.rng)
+        traits = draw_traits(sc, n, rs["traits"], rs["interests"])
         self.activity = traits.activity
         self.helpfulness, self.interest, self.member = (
             traits.helpfulness,
             traits.interest,
             traits.member,
         )
-        self.knowledge = seed_knowledge(sc, n, self.ties.degree, self.group, self.rng)
+        self.knowledge = seed_knowledge(sc, n, self.ties.degree, self.group, rs["seeding"])
         self.repository = np.zeros(self.items.n_items, dtype=np.float64)
         # Items that became known in the last step, as flat indices (cascade passes them on).
         self.newly_aware = np.flatnonzero(self.knowledge.ravel() > 0)
@@ -225,18 +231,18 @@ class LearningModel(mesa.Model):
 
     def step(self) -> None:
         """Advance one step (one day): share, ask, then apply all changes together."""
-        sc, rng, k0, items = self.scenario, self.rng, self.knowledge, self.items
+        sc, rs, k0, items = self.scenario, self.streams, self.knowledge, self.items
         rec = StepRecord()
         push, redundant = Events.empty(), 0
         if sc.sharing.enabled:
             push, redundant = share(
-                k0, self.ties, sc, self._p_share, self._p_share_min, self.newly_aware, rng
+                k0, self.ties, sc, self._p_share, self._p_share_min, self.newly_aware, rs["sharing"]
             )
         q = Questions.none()
         if sc.help.enabled:
             q = ask(
                 k0, self.ties, sc, self._p_ask, self.interest, items.item_topic,
-                self.member, self.helpfulness, self.repository, rng,
+                self.member, self.helpfulness, self.repository, rs["help"],
             )  # fmt: skip
         answers = q.answers
         rec.questions = len(q.asked)
@@ -244,7 +250,8 @@ class LearningModel(mesa.Model):
         # The time budget covers pushes and answers together, strongest contacts first.
         budget = sc.population.time_budget
         if budget is not None and len(push) + len(answers):
-            fits = fits_budget(push.concat(answers), len(self.ties), self.n_agents, budget, rng)
+            both = push.concat(answers)
+            fits = fits_budget(both, len(self.ties), self.n_agents, budget, rs["budget"])
             push, answers = push.subset(fits[: len(push)]), answers.subset(fits[len(push) :])
 
         # Every source offers its gains; each learner takes the best per item.
@@ -254,7 +261,7 @@ class LearningModel(mesa.Model):
                 offers, k0, push, self.ties, items.complexity, items.sources_required, sc
             )
         if len(answers):
-            chosen = choose_answers(answers, rng)
+            chosen = choose_answers(answers, rs["gains"])
             rec.answers = len(chosen)
             rec.answers_by_channel = answer_offers(
                 offers, k0, answers, chosen, items.complexity, sc
@@ -262,10 +269,12 @@ class LearningModel(mesa.Model):
         rec.repository_hits = repository_offers(
             offers, k0, q.repository_hits, self.repository, items.complexity, sc
         )
-        innovation_offers(offers, k0, sc.innovation, self.interest, items.item_topic, rng)
+        innovation_offers(
+            offers, k0, sc.innovation, self.interest, items.item_topic, rs["innovation"]
+        )
         rec.exposures += redundant
         rec.redundant_exposures += redundant
-        new_k, rec.gain_by_channel = apply_best(k0, offers, rng)
+        new_k, rec.gain_by_channel = apply_best(k0, offers, rs["gains"])
         forget_unused(new_k.reshape(-1), offers.used(), sc.forgetting)
         if sc.sharing.policy == Policy.CASCADE:
             old, flat = k0.reshape(-1), new_k.reshape(-1)
@@ -276,7 +285,7 @@ class LearningModel(mesa.Model):
             store_answers(self.repository, k0, chosen, self.member)
         if sc.ties.enabled:
             rec.ties_formed, rec.ties_dissolved = update_ties(
-                self.ties, push, answers, chosen, sc, self.member, self.steps, rng
+                self.ties, push, answers, chosen, sc, self.member, self.steps, rs["ties"]
             )
         self.record = rec
         self._record_step()

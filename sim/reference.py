@@ -23,7 +23,7 @@ import numpy as np
 
 from sim.agents import Learner
 from sim.model import LearningModel
-from sim.rules.common import linear_in_strength
+from sim.rules.common import at_knowledge_precision, linear_in_strength
 from sim.rules.events import Channel, StepRecord
 from sim.rules.forgetting import forget
 from sim.rules.gains import gain
@@ -74,7 +74,7 @@ class ReferenceLearner(Learner):
 
     def share(self) -> None:
         """MODEL.md step 1: share known items with ties, who notice with their attention."""
-        m, rng, sh = self.model, self.model.rng, self.model.scenario.sharing
+        m, rng, sh = self.model, self.model.streams["sharing"], self.model.scenario.sharing
         p_share = min(sh.p_share * m.activity[self.index], 1.0)
         if sh.policy == Policy.CASCADE:
             candidates = m.new_items.get(self.index, [])  # learned last step: passed on once
@@ -104,15 +104,16 @@ class ReferenceLearner(Learner):
 
     def ask(self) -> None:
         """MODEL.md step 2: ask about one need: the repository, then ties and the community."""
-        m, rng = self.model, self.model.rng
+        m, rng = self.model, self.model.streams["help"]
         hc, cm = m.scenario.help, m.scenario.community
         if rng.random() >= min(hc.p_ask * m.activity[self.index], 1.0):
             return
         k = m.k0[self.index]
+        goal = at_knowledge_precision(hc.goal, k)  # at goal, no longer a need
         needs = [
             j
             for j in range(m.n_items)
-            if m.interest[self.index, m.items.item_topic[j]] and k[j] < hc.goal
+            if m.interest[self.index, m.items.item_topic[j]] and k[j] < goal
         ]
         if not needs:
             return
@@ -125,9 +126,11 @@ class ReferenceLearner(Learner):
                 m.pending_repository.append((self.index, item))
                 return
 
+        at_least = at_knowledge_precision(hc.able_threshold, m.k0)
+
         def able(helper: int) -> bool:
             lh = m.k0[helper, item]
-            return bool(lh >= hc.able_threshold and lh > level)
+            return bool(lh >= at_least and lh > level)
 
         contacts = self.contacts()
         tied = [(h, tie, s) for h, tie, s in contacts if able(h)]
@@ -150,7 +153,7 @@ class ReferenceLearner(Learner):
 
     def innovate(self) -> None:
         """MODEL.md step 5: learn an item of one's interests (any item without interests)."""
-        m, rng, inn = self.model, self.model.rng, self.model.scenario.innovation
+        m, rng, inn = self.model, self.model.streams["innovation"], self.model.scenario.innovation
         if rng.random() >= inn.p_innovate:
             return
         wanted = [j for j in range(m.n_items) if m.interest[self.index, m.items.item_topic[j]]]
@@ -165,7 +168,7 @@ class ReferenceLearner(Learner):
 
     def seek_ties(self) -> None:
         """New weak-tie candidates: a community meeting, a friend of a friend, chance."""
-        m, rng = self.model, self.model.rng
+        m, rng = self.model, self.model.streams["ties"]
         tc, cm = m.scenario.ties, m.scenario.community
         me = self.index
         if cm.enabled and cm.p_meet > 0 and m.member[me] and len(m.members) > 1:
@@ -259,7 +262,7 @@ class ReferenceModel(LearningModel):
         for e in events:
             c = contact(e)
             if c not in priority:
-                priority[c] = self.rng.random()
+                priority[c] = self.streams["budget"].random()
             wanted.setdefault(e.dst, {})[c] = e.strength
             if e.both_spend:
                 wanted.setdefault(e.src, {})[c] = e.strength
@@ -279,7 +282,7 @@ class ReferenceModel(LearningModel):
         by_asker: dict[int, list[Interaction]] = {}
         for a in answers:
             by_asker.setdefault(a.dst, []).append(a)
-        return [got[int(self.rng.integers(len(got)))] for got in by_asker.values()]
+        return [got[int(self.streams["gains"].integers(len(got)))] for got in by_asker.values()]
 
     def _tied_holders(self, agent: int, item: int) -> int:
         """Ties of `agent` aware of `item` at the start of the step (complex contagion)."""
@@ -365,7 +368,7 @@ class ReferenceModel(LearningModel):
             if best <= 0:
                 continue
             ties_at_best = [c for g, c in offers if g == best]
-            channel = ties_at_best[int(self.rng.integers(len(ties_at_best)))]
+            channel = ties_at_best[int(self.streams["gains"].integers(len(ties_at_best)))]
             new_k[agent, item] = min(float(new_k[agent, item]) + best, 1.0)
             rec.gain_by_channel[channel] += best
 

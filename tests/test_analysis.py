@@ -123,10 +123,17 @@ def test_summary_time_to_columns(ts):
     assert summary.loc[2, ["time_to_50", "time_to_90"]].isna().all()
 
 
-def test_summary_mean_redundancy_is_nan_aware_mean_over_steps(ts):
+def test_summary_redundancy_is_a_ratio_of_sums_not_a_mean_of_ratios(ts):
     summary = summarise_replications(ts)
-    # (0.25 + 1 + 0.25) / 3 over the three recorded steps (the median would be 0.25).
-    assert summary["mean_redundancy"].tolist() == [0.5, 0.5, 0.5]
+    assert "mean_redundancy" not in summary.columns
+    # Sum of redundant_exposures (1 per step, 5) over sum of exposures (0..4, 10); the mean of
+    # the per-step ratios would be (0.25 + 1 + 0.25) / 3 = 0.5.
+    assert summary["redundancy_total"].tolist() == [0.5, 0.5, 0.5]
+    # Up to time_to_50 (steps 0..2 for r0, 0..3 for r1): 3 / 3 and 4 / 6; r2 never: NaN.
+    assert summary["redundancy_to_50"].tolist()[:2] == [1.0, 4.0 / 6.0]
+    assert summary["redundancy_to_90"].tolist()[:2] == [4.0 / 6.0, 5.0 / 10.0]
+    assert summary.loc[2, ["redundancy_to_50", "redundancy_to_90"]].isna().all()
+    assert summary["last_step"].tolist() == [4, 4, 4]
 
 
 def test_summary_totals(ts):

@@ -16,6 +16,7 @@ import sim.experiment.jobs
 import sim.experiment.storage
 from sim.cli import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, main
 from sim.scenario import load_scenario
+from sim.world.streams import PURPOSES, STREAM_LAYOUT
 
 ROOT = Path(__file__).resolve().parent.parent
 WEAK_TIES = ROOT / "scenarios" / "weak_ties.yaml"
@@ -133,6 +134,7 @@ def test_manifest(folder):
     ):
         assert key in manifest, key
     assert manifest["version"] == sim.__version__
+    assert manifest["random_streams"] == {"layout": STREAM_LAYOUT, "purposes": list(PURPOSES)}
     assert manifest["git_commit"] is None or re.match(
         r"^[0-9a-f]{40}(-dirty)?$", manifest["git_commit"]
     )

@@ -9,13 +9,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.analysis import by_point, by_value, failure_counts, paired_differences
+from sim.analysis import by_point, by_value, failure_counts, holm, paired_differences
 from sim.cli import EXIT_INVALID, EXIT_OK, main
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 TINY = ["--set", "population.n_agents=60", "--set", "network.n_groups=6"]
 FIGURES = {"spread.png", "depth.png", "redundancy.png", "ties.png"}
+COMPARE_FIGURES = FIGURES | {"outcomes.png"}
 
 
 def compare_argv(out: Path, *files: str, replications: int = 3, steps: int = 8) -> list[str]:
@@ -59,7 +60,7 @@ def test_compare_writes_tables_figures_and_the_resolved_scenarios(compared):
         "scenarios",
         "runs",
     } <= names
-    assert {p.name for p in (compared / "figures").iterdir()} == FIGURES
+    assert {p.name for p in (compared / "figures").iterdir()} == COMPARE_FIGURES
     assert sorted(p.name for p in (compared / "scenarios").iterdir()) == [
         "closed_community.yaml",
         "social_network.yaml",
@@ -104,6 +105,11 @@ def test_differences_are_paired_by_replication(compared):
     assert row["p_value"] == pytest.approx(
         stats.ttest_rel(wide["weak_ties"], wide["social_network"]).pvalue
     )
+    assert row["n_pairs"] == 3
+    weak = diff[diff["scenario"] == "weak_ties"]
+    assert "mean_redundancy" not in set(diff["column"])
+    assert {"redundancy_total", "time_to_50"} <= set(weak["column"])
+    np.testing.assert_allclose(weak["p_holm"], holm(weak["p_value"]), equal_nan=True)
 
 
 def test_compare_prints_the_differences(tmp_path, capsys):
@@ -163,7 +169,7 @@ def test_plot_redraws_a_comparison(compared, tmp_path):
     shutil.rmtree(copy / "figures")
     shutil.rmtree(copy / "runs")  # the tables are enough
     assert main(["plot", str(copy)]) == EXIT_OK
-    assert {p.name for p in (copy / "figures").iterdir()} == FIGURES
+    assert {p.name for p in (copy / "figures").iterdir()} == COMPARE_FIGURES
 
 
 def test_plot_redraws_a_scenario_and_a_sweep(tmp_path):
@@ -200,7 +206,9 @@ def test_paired_differences_exact():
     (row,) = paired_differences(summary, columns=["x"]).to_dict("records")
     # d = [1, 2, 3]: mean 2, sd 1, t(0.975, 2) = 4.303
     assert row["scenario"] == "b" and row["baseline"] == "a"
-    assert row["difference"] == 2.0 and row["sd"] == 1.0 and row["n"] == 3
+    assert row["difference"] == 2.0 and row["sd"] == 1.0 and row["n_pairs"] == 3
+    assert row["n_replications"] == 3
+    assert row["p_holm"] == row["p_value"]  # a family of one test is not adjusted
     assert row["d_z"] == 2.0
     assert row["ci_lo"] == pytest.approx(2 - 4.302653 / np.sqrt(3))
     assert row["mean_baseline"] == 2.0 and row["mean"] == 4.0
@@ -215,7 +223,8 @@ def test_paired_differences_skip_unpaired_and_nan():
         }
     )
     (row,) = paired_differences(summary, columns=["x"]).to_dict("records")
-    assert row["n"] == 1 and row["difference"] == 1.0
+    assert row["n_pairs"] == 1 and row["difference"] == 1.0
+    assert row["n_replications"] == 2  # replications 0 and 1 are in both; 1 is NaN in a
     assert np.isnan(row["sd"]) and np.isnan(row["d_z"]) and np.isnan(row["ci_lo"])
 
 

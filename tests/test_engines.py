@@ -198,15 +198,29 @@ def test_compiled_forgetting_and_knowledge_counts_equal_the_array_rules():
 
     rng = np.random.default_rng(5)
     k = (rng.random((400, 7)) * (rng.random((400, 7)) < 0.5)).astype(np.float32)
+    # Mastery stored from the scenario's numbers sits exactly on the thresholds: 0.7 (deep)
+    # in item 0, and 0.4 in item 1, which halving (rate 0.5) takes exactly to the floor 0.2
+    # (halving is exact in binary). Just below each, one float32 step down.
+    k[:50, 0] = np.float32(0.7)
+    k[50:60, 0] = np.nextafter(np.float32(0.7), np.float32(0.0))
+    k[:50, 1] = np.float32(0.4)
+    k[50:60, 1] = np.nextafter(np.float32(0.4), np.float32(0.0))
     used = rng.random(k.size) < 0.3
-    flat = k.reshape(-1).copy()
-    forget_in_place(flat, used, 0.37, 0.2)
-    assert np.array_equal(flat, forget(k.reshape(-1), used, 0.37, 0.2))
+    used.reshape(k.shape)[:60, :2] = False
+    for rate in (0.37, 0.5):
+        flat = k.reshape(-1).copy()
+        forget_in_place(flat, used, rate, 0.2)
+        assert np.array_equal(flat, forget(k.reshape(-1), used, rate, 0.2))
+    # At the floor the knowledge is kept, just below it is lost (both implementations).
+    assert (flat.reshape(k.shape)[:50, 1] == np.float32(0.2)).all()
+    assert (flat.reshape(k.shape)[50:60, 1] == 0).all()
     aware, total, deep, per_learner = item_stats(k, 0.7)
     assert aware.tolist() == (k > 0).sum(axis=0).tolist()
     assert total == pytest.approx(k.sum(axis=0, dtype=np.float64))
-    assert deep.tolist() == (k >= 0.7).sum(axis=0).tolist()
-    assert per_learner == pytest.approx(k.sum(axis=1, dtype=np.float64))
+    # Deep from the threshold on, in the knowledge's precision: the 50 learners stored at
+    # 0.7 count, the 10 just below do not (float64 0.7 would exclude both).
+    assert deep.tolist() == (k >= np.float32(0.7)).sum(axis=0).tolist()
+    assert deep[0] == 50 + int((k[60:, 0] >= np.float32(0.7)).sum())
 
 
 # ----------------------------------------------------------------------------- benchmarks

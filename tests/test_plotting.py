@@ -8,8 +8,10 @@ from matplotlib.collections import PolyCollection
 
 from sim.analysis.plotting import (
     COLORS,
+    DEPTH_NOTE,
     _draw_figure,
     _figure_panels,
+    axis_label,
     color_for,
     plot_band,
     plot_run,
@@ -162,9 +164,10 @@ def test_figure_labels_are_column_names_and_say_what_the_band_is():
     fig = _draw_figure(ts, _figure_panels(ts)["ties"])
     try:
         top, bottom = fig.axes
-        assert top.get_ylabel() == "n_weak_ties, n_strong_ties"
-        assert bottom.get_ylabel() == "mean_strength"
-        assert bottom.get_xlabel() == "step"
+        assert top.get_ylabel() == axis_label(["n_weak_ties", "n_strong_ties"])
+        assert top.get_ylabel() == "weak ties, strong ties\n(n_weak_ties, n_strong_ties; count)"
+        assert bottom.get_ylabel() == "mean tie strength\n(mean_strength; 0 to 1)"
+        assert bottom.get_xlabel() == "step (days)"
         note = top.get_legend().get_title().get_text()
         assert note == "mean, band = central 90% of 3 replications"
         labels = [t.get_text() for t in top.get_legend().get_texts()]
@@ -177,7 +180,9 @@ def test_spread_axis_is_labelled_by_the_base_metric():
     ts = make_ts()
     fig = _draw_figure(ts, _figure_panels(ts)["spread"])
     try:
-        assert fig.axes[0].get_ylabel() == "share_aware"
+        assert fig.axes[0].get_ylabel() == axis_label("share_aware")
+        assert "share_aware" in fig.axes[0].get_ylabel()
+        assert "share_aware__facts" not in fig.axes[0].get_ylabel()
     finally:
         plt.close(fig)
 
@@ -207,3 +212,17 @@ def test_plot_removal_writes_a_png(tmp_path):
     out = plot_removal(curves, tmp_path / "removal.png", title="t")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert plt.get_fignums() == []
+
+
+def test_depth_figure_carries_the_seed_holder_note(tmp_path):
+    ts = make_ts()
+    fig = _draw_figure(ts, _figure_panels(ts)["depth"], note=DEPTH_NOTE)
+    try:
+        assert DEPTH_NOTE in [t.get_text() for t in fig.texts]
+    finally:
+        plt.close(fig)
+    fig = _draw_figure(ts, _figure_panels(ts)["spread"])
+    try:
+        assert fig.texts == []
+    finally:
+        plt.close(fig)

@@ -2,7 +2,8 @@
 
 Tables in, PNG files out. With `sim.analysis.sweep_plots`, the only modules that import
 matplotlib; they never import the model.
-Every axis label and legend entry is a column name, so a figure says exactly what was recorded.
+Every axis label says in words what is drawn, with its unit, and keeps the column name in
+view (one mapping, `LABELS`, used by every figure), so one name stays one concept.
 """
 
 from __future__ import annotations
@@ -17,14 +18,105 @@ matplotlib.use("Agg")
 import io  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from sim.analysis.comparisons import SCENARIO_COLUMN  # noqa: E402
+from sim.analysis.comparisons import OUTCOME_COLUMNS, SCENARIO_COLUMN  # noqa: E402
 from sim.analysis.files import write_atomic  # noqa: E402
-from sim.analysis.stats import CLASS_SEPARATOR, band, item_classes  # noqa: E402
+from sim.analysis.stats import CLASS_SEPARATOR, _t_halfwidth, band, item_classes  # noqa: E402
+
+PAIRS = "share of learner-item pairs"
+"""Unit of the shares over (learner, item) pairs."""
+
+STEPS = "steps, one a day"
+"""Unit of times to an event."""
+
+LABELS: dict[str, tuple[str, str]] = {
+    "step": ("step", "days"),
+    "share_aware": ("share aware", PAIRS),
+    "mean_depth": ("mean depth among aware pairs", "mastery, 0 to 1"),
+    "share_deep": ("share at deep mastery", PAIRS),
+    "redundancy": ("redundant share of the step's exposures", "share of exposures"),
+    "redundancy_total": ("redundant share of exposures over the run", "share of exposures"),
+    "redundancy_to_50": ("redundant share of exposures until 50 % aware", "share of exposures"),
+    "redundancy_to_90": ("redundant share of exposures until 90 % aware", "share of exposures"),
+    "n_weak_ties": ("weak ties", "count"),
+    "n_strong_ties": ("strong ties", "count"),
+    "mean_strength": ("mean tie strength", "0 to 1"),
+    "share_gain_via_weak": ("share of tie-borne gains via weak ties", "share of mastery gained"),
+    "share_novel_via_weak": ("share of novel exposures via weak ties", "share of exposures"),
+    "time_to_50": ("time to 50 % aware", STEPS),
+    "time_to_90": ("time to 90 % aware", STEPS),
+    "fraction_removed": ("ties removed", "share of ties"),
+    "share_largest_component": ("largest component", "share of learners"),
+}
+"""Column -> (what it is in words, its unit): the axis labels of every figure. A per-class
+column ``<metric>__<class>`` takes its metric's entry."""
+
+DEPTH_NOTE = (
+    "mean_depth averages mastery over aware learner-item pairs only: early in a run these are "
+    "mostly the seed holders,\nseeded at their full level, so it starts high and falls as "
+    "newcomers with shallow mastery join (it is not depth among non-seeded pairs)."
+)
+"""Note printed under every depth-over-time figure."""
+
+FIGURE_NOTES = {"depth": DEPTH_NOTE}
+"""Figure file stem -> note printed under it."""
+
+OUTCOMES_FILE = "outcomes.png"
+"""File name of a comparison's final outcomes per scenario (`plot_outcomes`)."""
+
+
+def label_for(column: str) -> str:
+    """One-line label of a column: words, then the column name and unit in parentheses.
+
+    Args:
+        column: a column name; ``<metric>__<class>`` is labelled as its metric, for the class.
+
+    Returns:
+        E.g. ``"share aware (share_aware; share of learner-item pairs)"``, ``"step (days)"``
+        (words that are the column name are not repeated); the bare name if it is not in
+        `LABELS`.
+    """
+    base, _, item_class = str(column).partition(CLASS_SEPARATOR)
+    if base not in LABELS:
+        return str(column)
+    words, unit = LABELS[base]
+    if item_class:
+        words = f"{words}, {item_class}"
+    if words == column:
+        return f"{column} ({unit})"
+    return f"{words} ({column}; {unit})"
+
+
+def axis_label(columns: list[str] | str) -> str:
+    """Axis label of one or more columns drawn on the same axis, on two lines if long.
+
+    Columns sharing a unit are named together, the words on the first line and the column
+    names with the unit on the second (``weak ties, strong ties`` / ``(n_weak_ties,
+    n_strong_ties; count)``); otherwise each column's `label_for` is joined with ``"; "``.
+
+    Args:
+        columns: a column name, or the columns of one axis.
+
+    Returns:
+        The label text.
+    """
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    bases = [c.partition(CLASS_SEPARATOR)[0] for c in columns]
+    if not all(b in LABELS for b in bases):
+        return "; ".join(label_for(c) for c in columns)
+    units = {LABELS[b][1] for b in bases}
+    if len(units) > 1:
+        return "; ".join(label_for(c) for c in columns)
+    if columns == ["step"]:
+        return label_for("step")
+    words = ", ".join(dict.fromkeys(LABELS[b][0] for b in bases))
+    return f"{words}\n({', '.join(columns)}; {units.pop()})"
+
 
 BAND_LEVEL = 0.9
 """Share of replications inside the shaded band (the central quantile range)."""
@@ -144,10 +236,25 @@ def _band_note(ts: pd.DataFrame, level: float) -> str:
     return f"mean, band = central {level:.0%} of {n} {noun}"
 
 
+def add_note(fig: Figure, note: str) -> None:
+    """Print `note` in small type under the panels of `fig` (call after tight_layout)."""
+    lines = note.count("\n") + 1
+    bottom = (0.14 * lines + 0.1) / fig.get_figheight()
+    fig.subplots_adjust(bottom=fig.subplotpars.bottom + bottom)
+    fig.text(0.01, 0.01, note, fontsize="x-small", va="bottom", ha="left", color="0.3")
+
+
 def _draw_figure(
-    ts: pd.DataFrame, panels: list[list[str]], title: str = "", level: float = BAND_LEVEL
+    ts: pd.DataFrame,
+    panels: list[list[str]],
+    title: str = "",
+    level: float = BAND_LEVEL,
+    note: str = "",
 ) -> Figure | None:
-    """Draw one figure with a panel per non-empty column group; None if nothing to draw."""
+    """Draw one figure with a panel per non-empty column group; None if nothing to draw.
+
+    `note`, if given, is printed in small type under the panels.
+    """
     panels = [[c for c in columns if _has_values(ts, c)] for columns in panels]
     panels = [columns for columns in panels if columns]
     if not panels:
@@ -161,21 +268,23 @@ def _draw_figure(
         figsize=(FIGURE_WIDTH, PANEL_HEIGHT * len(panels)),
     )
     try:
-        note = _band_note(ts, level)
+        band_note = _band_note(ts, level)
         for ax, columns in zip(axes[:, 0], panels, strict=True):
             for column in columns:
                 plot_band(ax, ts, column, color=color_for(column, classes), level=level)
             # Per-class columns are one concept split by class: label the axis by the base.
             base = [c for c in columns if CLASS_SEPARATOR not in c] or columns
-            ax.set_ylabel(", ".join(base))
+            ax.set_ylabel(axis_label(base))
             if all(c.startswith("share_") for c in columns):
                 ax.set_ylim(-0.02, 1.02)
             ax.grid(True, alpha=0.3)
-            ax.legend(title=note, fontsize="small", title_fontsize="small", loc="best")
-        axes[-1, 0].set_xlabel("step")
+            ax.legend(title=band_note, fontsize="small", title_fontsize="small", loc="best")
+        axes[-1, 0].set_xlabel(axis_label("step"))
         if title:
             fig.suptitle(title)
         fig.tight_layout()
+        if note:
+            add_note(fig, note)
     except BaseException:
         plt.close(fig)
         raise
@@ -188,9 +297,10 @@ def plot_run(
     """Write the standard figures of one run (all its replications) as PNG files.
 
     Files: ``spread.png`` (share_aware, plus ``share_aware__<class>`` when there is more than
-    one item class), ``depth.png`` (mean_depth; share_deep), ``redundancy.png``
-    (redundancy) and ``ties.png`` (n_weak_ties and n_strong_ties; mean_strength). Each line is
-    the mean across replications with the central `level` band shaded. A column that is
+    one item class), ``depth.png`` (mean_depth; share_deep; with `DEPTH_NOTE` under it),
+    ``redundancy.png`` (redundancy) and ``ties.png`` (n_weak_ties and n_strong_ties;
+    mean_strength). Each line is the mean across replications with the central `level` band
+    shaded. A column that is
     missing or all NaN is left out; a figure left with nothing to draw is not written.
 
     Args:
@@ -206,7 +316,7 @@ def plot_run(
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for stem, panels in _figure_panels(ts).items():
-        fig = _draw_figure(ts, panels, title=title, level=level)
+        fig = _draw_figure(ts, panels, title=title, level=level, note=FIGURE_NOTES.get(stem, ""))
         if fig is None:
             continue
         try:
@@ -260,8 +370,9 @@ def plot_compare(
 ) -> list[Path]:
     """Write overlay figures of compared scenarios: one line and band per scenario.
 
-    Files: ``spread.png`` (share_aware), ``depth.png`` (mean_depth; share_deep),
-    ``redundancy.png`` and ``ties.png`` (n_weak_ties; n_strong_ties). Each line is the mean
+    Files: ``spread.png`` (share_aware), ``depth.png`` (mean_depth; share_deep; with
+    `DEPTH_NOTE` under it), ``redundancy.png`` and ``ties.png`` (n_weak_ties; n_strong_ties).
+    The final outcomes per scenario are `plot_outcomes`. Each line is the mean
     over replications with the central `level` band shaded.
 
     Args:
@@ -303,7 +414,7 @@ def plot_compare(
                             color=SCENARIO_COLORS[i % len(SCENARIO_COLORS)],
                             level=level,
                         )
-                ax.set_ylabel(", ".join(cols))
+                ax.set_ylabel(axis_label(cols))
                 if all(c.startswith("share_") for c in cols):
                     ax.set_ylim(-0.02, 1.02)
                 ax.grid(True, alpha=0.3)
@@ -314,15 +425,91 @@ def plot_compare(
                     title_fontsize="small",
                     loc="best",
                 )
-            axes[-1, 0].set_xlabel("step")
+            axes[-1, 0].set_xlabel(axis_label("step"))
             fig.suptitle(" vs ".join(str(o) for o in order))
             fig.tight_layout()
+            if stem in FIGURE_NOTES:
+                add_note(fig, FIGURE_NOTES[stem])
             path = out_dir / f"{stem}.png"
             save_figure(fig, path)
             written.append(path)
         finally:
             plt.close(fig)
     return written
+
+
+def plot_outcomes(
+    summary: pd.DataFrame,
+    path: str | Path,
+    order: list[str] | None = None,
+    by: str = SCENARIO_COLUMN,
+    columns: list[str] | None = None,
+    confidence: float = 0.95,
+) -> Path | None:
+    """Final outcomes per compared scenario: mean and t interval over replications.
+
+    One panel per outcome (default `OUTCOME_COLUMNS`; missing or all-NaN ones skipped),
+    scenarios on the x axis in `order`. Each scenario shows its replications' values as
+    small grey dots and their mean with the `confidence` t interval,
+    mean ± t_{(1+c)/2, n-1} sd / sqrt(n) over the n non-NaN values (no bar with n < 2).
+
+    Args:
+        summary: one row per run (a comparison's summary.csv), with `by` and the columns.
+        path: the PNG file.
+        order: scenarios from left to right (default: table order).
+        by: the column naming the scenario.
+        columns: outcome columns.
+        confidence: coverage of the interval, in (0, 1).
+
+    Returns:
+        The file written, or None if there was nothing to draw.
+    """
+    columns = [c for c in (columns or OUTCOME_COLUMNS) if _has_values(summary, c)]
+    if not columns or by not in summary.columns:
+        return None
+    order = [o for o in (order or list(dict.fromkeys(summary[by]))) if o in set(summary[by])]
+    n_cols = min(len(columns), 3)
+    n_rows = -(-len(columns) // n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, squeeze=False, figsize=(4.2 * n_cols, 3.4 * n_rows))
+    try:
+        x = np.arange(len(order))
+        jitter = np.random.default_rng(0).uniform(-0.12, 0.12, size=len(summary))
+        for ax, column in zip(axes.flat, columns, strict=False):
+            means, halves = [], []
+            for i, name in enumerate(order):
+                values = summary.loc[summary[by] == name, column].astype(float).dropna()
+                ax.plot(i + jitter[: len(values)], values, "o", color="0.6", markersize=3, zorder=1)
+                sd = values.std(ddof=1) if len(values) >= 2 else np.nan
+                means.append(values.mean() if len(values) else np.nan)
+                halves.append(_t_halfwidth(np.array([sd]), np.array([len(values)]), confidence)[0])
+            colors = [SCENARIO_COLORS[i % len(SCENARIO_COLORS)] for i in range(len(order))]
+            for i in range(len(order)):
+                ax.errorbar(
+                    x[i],
+                    means[i],
+                    yerr=np.nan_to_num([halves[i]]),
+                    fmt="s",
+                    color=colors[i],
+                    capsize=5,
+                    markersize=7,
+                    zorder=2,
+                )
+            ax.set_xticks(x, [str(o) for o in order], rotation=20, ha="right", fontsize="small")
+            ax.set_ylabel(axis_label(column), fontsize="small")
+            ax.grid(True, axis="y", alpha=0.3)
+            ax.set_xlim(-0.5, len(order) - 0.5)
+        for ax in list(axes.flat)[len(columns) :]:
+            ax.set_visible(False)
+        n = summary.groupby(by)["replication"].nunique().max() if "replication" in summary else 0
+        fig.suptitle(
+            f"final outcomes: mean and {confidence:.0%} t interval over {n} replications "
+            "(dots: replications)"
+        )
+        fig.tight_layout()
+        save_figure(fig, path)
+    finally:
+        plt.close(fig)
+    return Path(path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,6 +533,8 @@ def plot_removal(curves: pd.DataFrame, path: str | Path, title: str = "") -> Pat
     colors: dict[object, str] = {}
     for key, part in curves.groupby(groups, sort=True):
         key = key if isinstance(key, tuple) else (key,)
+        if "on_grid" in part.columns:  # refined rows near the peak differ per replication
+            part = part[part["on_grid"]]
         stats = part.groupby("fraction_removed")["share_largest_component"].agg(
             ["mean", "min", "max"]
         )
@@ -358,8 +547,8 @@ def plot_removal(curves: pd.DataFrame, path: str | Path, title: str = "") -> Pat
         ax.fill_between(
             stats.index, stats["min"], stats["max"], color=color, alpha=0.15, linewidth=0
         )
-    ax.set_xlabel("fraction_removed")
-    ax.set_ylabel("share_largest_component")
+    ax.set_xlabel(axis_label("fraction_removed"))
+    ax.set_ylabel(axis_label("share_largest_component"))
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, title="mean, band = range over replications", title_fontsize=8)

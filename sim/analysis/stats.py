@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -25,7 +27,9 @@ SUMMARY_COLUMNS = [
     "share_aware",
     "mean_depth",
     "share_deep",
-    "mean_redundancy",
+    "redundancy_total",
+    "redundancy_to_50",
+    "redundancy_to_90",
     "n_weak_ties",
     "n_strong_ties",
     "share_gain_via_weak",
@@ -33,6 +37,19 @@ SUMMARY_COLUMNS = [
     "time_to_90",
 ]
 """Columns of `summarise_replications` printed by default after a run."""
+
+LEVELS = {"50": 0.5, "90": 0.9}
+"""Spread levels watched by the summary: suffix of ``time_to_<x>`` / ``redundancy_to_<x>``
+-> share of learner-item pairs aware (``share_aware``)."""
+
+TIME_PREFIX = "time_to_"
+"""Columns named ``time_to_<x>`` are times to an event: censored when it never happened."""
+
+CENSOR_COLUMN = "last_step"
+"""Summary column with each replication's last step: the censoring time of its times."""
+
+KM_COLUMNS = ["n_reached", "km_median", "km_ci_lo", "km_ci_hi"]
+"""Columns added for time columns by `describe`, `by_value` and `by_point`."""
 
 CLASS_SEPARATOR = "__"
 """Separates a metric from an item class in per-class columns (``share_aware__facts``)."""
@@ -138,17 +155,38 @@ def _share(part: pd.Series, other: pd.Series) -> pd.Series:
     return (part / whole.where(whole != 0)).astype(float)
 
 
+def _exposure_ratio(ts: pd.DataFrame) -> pd.Series:
+    """Sum of redundant_exposures / sum of exposures per replication, NaN if no exposures."""
+    sums = ts.groupby("replication", sort=True)[["redundant_exposures", "exposures"]].sum()
+    exposures = sums["exposures"].astype(float)
+    return (sums["redundant_exposures"].astype(float) / exposures.where(exposures > 0)).astype(
+        float
+    )
+
+
 def summarise_replications(ts: pd.DataFrame) -> pd.DataFrame:
     """One row of outcomes per replication.
 
     Columns, in order: ``replication``, ``seed``; the value at the last step of every metric
     column, under the same name (NaN if the metric was not recorded at that step); then
-    ``mean_redundancy`` (NaN-aware mean of ``redundancy`` over all steps), ``time_to_50`` and
-    ``time_to_90`` (first step with ``share_aware`` >= 0.5 / 0.9, NaN if never); then
-    ``total_<metric>`` (NaN-aware sum over all steps) for each flow column present (see
-    `flow_columns`); then ``share_gain_via_weak`` = total gain_via_weak / (total gain_via_weak
-    + total gain_via_strong) and ``share_novel_via_weak`` likewise from novel exposures, each
-    NaN when its denominator is 0. Derived columns appear only when their inputs are present.
+
+    - ``time_to_50`` and ``time_to_90``: first step with ``share_aware`` >= 0.5 / 0.9, NaN if
+      never (right-censored at ``last_step``; see `km_median`);
+    - ``last_step``: the replication's last step (its run length, the censoring time);
+    - ``redundancy_total``: sum over all steps of ``redundant_exposures`` / sum of
+      ``exposures`` (NaN without exposures);
+    - ``redundancy_to_50`` and ``redundancy_to_90``: the same ratio over the steps up to and
+      including ``time_to_50`` / ``time_to_90`` (step 0, the initial state, has no
+      exposures), NaN when the level is never reached (censored) or there were no exposures.
+      Unlike a mean of per-step ratios, these do not grow with run length once the spread
+      has saturated: they stop at a fixed point of the spread;
+    - ``total_<metric>`` (NaN-aware sum over all steps) for each flow column present (see
+      `flow_columns`);
+    - ``share_gain_via_weak`` = total gain_via_weak / (total gain_via_weak + total
+      gain_via_strong) and ``share_novel_via_weak`` likewise from novel exposures, each NaN
+      when its denominator is 0.
+
+    Derived columns appear only when their inputs are present.
 
     Args:
         ts: time-series table, one row per (replication, step); one scenario and sweep point.
@@ -167,11 +205,17 @@ def summarise_replications(ts: pd.DataFrame) -> pd.DataFrame:
     index = pd.Index(summary["replication"], name="replication")
 
     derived: dict[str, pd.Series] = {}
-    if "redundancy" in ts.columns:
-        derived["mean_redundancy"] = by_replication["redundancy"].mean()
+    times: dict[str, pd.Series] = {}
     if "share_aware" in ts.columns:
-        derived["time_to_50"] = time_to_share(ts, "share_aware", 0.5)
-        derived["time_to_90"] = time_to_share(ts, "share_aware", 0.9)
+        for suffix, level in LEVELS.items():
+            times[suffix] = time_to_share(ts, "share_aware", level)
+            derived[f"{TIME_PREFIX}{suffix}"] = times[suffix]
+    derived[CENSOR_COLUMN] = by_replication["step"].max()
+    if "exposures" in ts.columns and "redundant_exposures" in ts.columns:
+        derived["redundancy_total"] = _exposure_ratio(ts)
+        for suffix, first in times.items():
+            until = ts["step"] <= ts["replication"].map(first)  # False where never reached
+            derived[f"redundancy_to_{suffix}"] = _exposure_ratio(ts.loc[until])
     flows = flow_columns(ts)
     totals = by_replication[flows].sum(min_count=1) if flows else pd.DataFrame(index=index)
     for column in flows:
@@ -189,6 +233,130 @@ def summarise_replications(ts: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([summary, extra], axis=1)
 
 
+def is_time_column(column: str) -> bool:
+    """Whether `column` is a time to an event (``time_to_<x>``), censored when NaN."""
+    return str(column).startswith(TIME_PREFIX)
+
+
+class KMMedian(NamedTuple):
+    """Kaplan-Meier median of right-censored times, with its confidence interval."""
+
+    n: int
+    """Replications (reached or censored)."""
+    n_reached: int
+    """Replications in which the event happened (uncensored)."""
+    median: float
+    """Smallest time t with S(t) <= 0.5, NaN if S never falls to 0.5."""
+    ci_lo: float
+    """Smallest t at which the lower pointwise band of S falls to 0.5 (NaN if never)."""
+    ci_hi: float
+    """Smallest t at which the upper pointwise band of S falls to 0.5 (NaN if never)."""
+
+
+KM_TOLERANCE = 1e-12
+"""Slack in S(t) <= 0.5: S is a product of fractions, so an exact 0.5 may be computed as
+0.5 + 1e-16; without slack the median would jump to the next time."""
+
+
+def _first_at_or_below_half(times: np.ndarray, survival: np.ndarray) -> float:
+    """Smallest time whose survival is <= 0.5 (NaN values never count), NaN if none."""
+    with np.errstate(invalid="ignore"):
+        hit = np.flatnonzero(survival <= 0.5 + KM_TOLERANCE)
+    return float(times[hit[0]]) if len(hit) else float("nan")
+
+
+def km_median(
+    times: Sequence[float] | np.ndarray | pd.Series,
+    censor_at: Sequence[float] | np.ndarray | pd.Series | None = None,
+    confidence: float = 0.95,
+) -> KMMedian:
+    """Kaplan-Meier median of times to an event, the NaN ones right-censored.
+
+    A NaN time is a replication in which the event never happened: it is right-censored at
+    its `censor_at` value (the run's last step), i.e. it counts as at risk up to and
+    including that step. The survival curve S(t) and its pointwise confidence band are
+    `scipy.stats.ecdf` of `scipy.stats.CensoredData` (Kaplan-Meier with Greenwood's variance,
+    the "linear" band, clipped to [0, 1]). The median is the smallest time with
+    S(t) <= 0.5; without censoring this is the lower median, the ceil(n/2)-th smallest time
+    (``numpy.quantile(x, 0.5, method="inverted_cdf")``), not the midpoint of the two middle
+    values. The interval runs from the first time the lower band falls to 0.5 to the first
+    time the upper band does (Brookmeyer and Crowley 1982, as in R's ``survfit``); a bound
+    the band never reaches (too few events, or the upper band undefined where S = 0) is
+    NaN, meaning "not bounded by the data". Where S = 0 the lower band (undefined there) is
+    taken as 0.
+
+    Args:
+        times: one value per replication: the time of the event, NaN if it never happened.
+        censor_at: censoring time of each replication (same length), e.g. ``last_step``.
+            None: the censored ones are censored at the largest observed time, which gives
+            the same median and interval as any later censoring time.
+        confidence: coverage of the pointwise band, in (0, 1).
+
+    Returns:
+        `KMMedian`; with no replications, or none that reached the event, the median and
+        the bounds are NaN.
+
+    Raises:
+        ValueError: if `censor_at` is NaN where a time is NaN, or lengths differ.
+    """
+    t = np.asarray(times, dtype=float)
+    reached = ~np.isnan(t)
+    n, n_reached = len(t), int(reached.sum())
+    nan = float("nan")
+    if n_reached == 0:
+        return KMMedian(n, 0, nan, nan, nan)
+    if censor_at is None:
+        censored = np.full(n - n_reached, t[reached].max())
+    else:
+        c = np.asarray(censor_at, dtype=float)
+        if c.shape != t.shape:
+            raise ValueError(f"censor_at has {len(c)} values for {n} times")
+        censored = c[~reached]
+        if np.isnan(censored).any():
+            raise ValueError("a time that was not reached needs a censoring time")
+    data = stats.CensoredData(uncensored=t[reached], right=censored)
+    sf = stats.ecdf(data).sf
+    with warnings.catch_warnings():
+        # scipy warns where Greenwood's variance is undefined (S = 0); those points are NaN.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        band = sf.confidence_interval(confidence)
+    # Where Greenwood's variance is undefined (S = 0) the lower band is at most S, so S
+    # stands in for it; the upper band stays undefined there.
+    low = np.where(np.isnan(band.low.probabilities), sf.probabilities, band.low.probabilities)
+    return KMMedian(
+        n,
+        n_reached,
+        _first_at_or_below_half(sf.quantiles, sf.probabilities),
+        _first_at_or_below_half(band.low.quantiles, low),
+        _first_at_or_below_half(band.high.quantiles, band.high.probabilities),
+    )
+
+
+def time_summary(
+    summary: pd.DataFrame, column: str, confidence: float = 0.95
+) -> dict[str, float | int]:
+    """Summary over replications of a time column, treating NaN as right-censored.
+
+    Args:
+        summary: one row per replication with `column` and, if present, ``last_step`` (the
+            censoring time; see `km_median` for what happens without it).
+        column: a ``time_to_<x>`` column.
+        confidence: coverage of the Kaplan-Meier interval.
+
+    Returns:
+        ``n`` (replications), ``n_reached``, ``km_median``, ``km_ci_lo`` and ``km_ci_hi``.
+    """
+    censor = summary[CENSOR_COLUMN] if CENSOR_COLUMN in summary.columns else None
+    km = km_median(summary[column], censor, confidence)
+    return {
+        "n": km.n,
+        "n_reached": km.n_reached,
+        "km_median": km.median,
+        "km_ci_lo": km.ci_lo,
+        "km_ci_hi": km.ci_hi,
+    }
+
+
 def describe(
     summary: pd.DataFrame,
     columns: Sequence[str] = tuple(SUMMARY_COLUMNS),
@@ -200,14 +368,24 @@ def describe(
     standard deviation (ddof=1) and n the number of non-NaN values; NaN values are ignored
     throughout. With n < 2, ``sd``, ``ci_lo`` and ``ci_hi`` are NaN.
 
+    Time columns (``time_to_<x>``, see `is_time_column`) are censored data: NaN means the
+    level was never reached, and the run's length (``last_step``) is the censoring time.
+    For them ``n`` counts every replication, ``n_reached`` those that reached the level,
+    ``km_median``, ``km_ci_lo`` and ``km_ci_hi`` are the Kaplan-Meier median and its
+    interval (see `km_median`), ``min`` and ``max`` are over the replications that reached
+    it, and ``mean``, ``sd``, ``ci_lo``, ``ci_hi`` are given only when every replication
+    reached it (the mean of censored times is not estimable without a model), else NaN.
+    For other columns the four Kaplan-Meier columns are NaN.
+
     Args:
         summary: one row per replication, e.g. from `summarise_replications`.
         columns: columns of `summary` to describe.
-        confidence: coverage of the interval, in (0, 1).
+        confidence: coverage of the intervals, in (0, 1).
 
     Returns:
         Table indexed by column name (index name ``column``) with ``mean``, ``sd``, ``n``,
-        ``ci_lo``, ``ci_hi``, ``min`` and ``max``.
+        ``ci_lo``, ``ci_hi``, ``min``, ``max``, ``n_reached`` (float: NaN for non-time
+        columns), ``km_median``, ``km_ci_lo`` and ``km_ci_hi``.
 
     Raises:
         KeyError: if a column is missing from `summary`.
@@ -228,8 +406,18 @@ def describe(
             "ci_hi": mean + half,
             "min": values.min(),
             "max": values.max(),
+            "n_reached": np.nan,
+            "km_median": np.nan,
+            "km_ci_lo": np.nan,
+            "km_ci_hi": np.nan,
         }
     )
+    for column in filter(is_time_column, columns):
+        times = time_summary(summary, column, confidence)
+        if times["n_reached"] < times["n"]:
+            table.loc[column, ["mean", "sd", "ci_lo", "ci_hi"]] = np.nan
+        for key, value in times.items():
+            table.loc[column, key] = value
     table.index.name = "column"
     return table
 

@@ -3,16 +3,30 @@
 Remove ties weakest-first or strongest-first and follow the largest component (Onnela et
 al. 2007, Fig. 4). If removing the weak ties breaks the network apart sooner than removing
 the strong ones, the weak ties are the bridges (Granovetter 1973).
+
+Ties of equal strength are removed in a random order (a seeded generator), not in table
+order: with few strength levels (generated networks have two, strong and bridge), table
+order would strip off the communities one after another by learner index. The whole curve
+(every number of removed ties) is computed in one pass, by adding the ties back in reverse
+order with a union-find (Newman & Ziff 2000); it is then reported on a grid and, near the
+collapse, at every single removal.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 ORDERS = ("weak_first", "strong_first")
+
+GRID_STEP = 0.0025
+"""Default spacing of the reported shares of ties removed (401 points from 0 to 1)."""
+
+REFINE_STEPS = 2
+"""Grid steps either side of the susceptibility peak reported at every single removal."""
 
 
 def component_sizes(u: np.ndarray, v: np.ndarray, n_agents: int) -> np.ndarray:
@@ -22,6 +36,70 @@ def component_sizes(u: np.ndarray, v: np.ndarray, n_agents: int) -> np.ndarray:
     return np.bincount(labels)
 
 
+def removal_order(
+    strength: np.ndarray,
+    order: str = "weak_first",
+    seed: int | np.random.Generator | None = 0,
+) -> np.ndarray:
+    """The ties in the order they are removed: by strength, equal strengths at random.
+
+    Args:
+        strength: tie strengths.
+        order: `weak_first` or `strong_first`.
+        seed: seed or numpy Generator for the order among equal strengths (networkx style;
+            the default fixed seed makes a call reproducible, None draws fresh entropy).
+
+    Returns:
+        Tie indices, the first removed first. Each order of the ties within a group of equal
+        strengths is equally likely.
+    """
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS} (got {order!r})")
+    strength = np.asarray(strength, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    key = strength if order == "weak_first" else -strength
+    # A uniformly random permutation as the secondary key breaks ties uniformly.
+    return np.lexsort((rng.permutation(len(strength)), key))
+
+
+@numba.njit(cache=True)
+def _states(u, v, ranked, n_agents):  # pragma: no cover - compiled
+    """Largest component and summed squared component sizes after removing k ties, every k.
+
+    The graph after removing the first k ranked ties holds ties ranked[k:]; adding the ties
+    back from the last removed to the first gives every k in one union-find pass.
+
+    Returns:
+        (largest, sum_sq): int64 arrays of length len(ranked) + 1, indexed by k.
+    """
+    m = len(ranked)
+    parent = np.arange(n_agents)
+    size = np.ones(n_agents, np.int64)
+    largest = np.zeros(m + 1, np.int64)
+    sum_sq = np.zeros(m + 1, np.int64)
+    big = 1 if n_agents > 0 else 0
+    sq = np.int64(n_agents)
+    largest[m], sum_sq[m] = big, sq
+    for k in range(m - 1, -1, -1):
+        t = ranked[k]
+        a, b = u[t], v[t]
+        while parent[a] != a:  # find, halving the path
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        while parent[b] != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        if a != b:
+            if size[a] < size[b]:
+                a, b = b, a
+            sq += 2 * size[a] * size[b]  # (x + y)^2 - x^2 - y^2
+            parent[b] = a
+            size[a] += size[b]
+            big = max(big, size[a])
+        largest[k], sum_sq[k] = big, sq
+    return largest, sum_sq
+
+
 def removal_curve(
     u: np.ndarray,
     v: np.ndarray,
@@ -29,40 +107,90 @@ def removal_curve(
     n_agents: int,
     order: str = "weak_first",
     fractions: np.ndarray | None = None,
+    *,
+    seed: int | np.random.Generator | None = 0,
+    step: float = GRID_STEP,
+    refine: int = REFINE_STEPS,
 ) -> pd.DataFrame:
     """The largest component as ties are removed in order of strength.
+
+    The curve is measured on a grid of shares of ties removed (removing `round(f * m)` of
+    the m ties at share f), and, to locate the collapse, at every single removal within
+    `refine` grid steps of the grid's susceptibility peak (its first maximum).
 
     Args:
         u: first endpoint of each tie.
         v: second endpoint of each tie.
         strength: tie strengths.
         n_agents: number of learners.
-        order: `weak_first` or `strong_first`; equal strengths keep their table order.
-        fractions: shares of ties removed at which to measure (default 0, 0.05, ..., 1).
+        order: `weak_first` or `strong_first`; equal strengths in a random order
+            (`removal_order`).
+        fractions: shares of ties removed at which to measure, the grid (default 0, `step`,
+            ..., 1).
+        seed: seed or numpy Generator for the order among equal strengths (networkx style;
+            the default fixed seed makes a call reproducible).
+        step: spacing of the default grid; 1 / step is rounded to a whole number of steps.
+        refine: grid steps either side of the peak measured at every removal; 0 = grid only.
 
     Returns:
-        Columns `order`, `fraction_removed`, `share_largest_component` (R_GC in Onnela et
-        al.) and `susceptibility` (sum of s^2 n_s / n_agents over components other than the
-        largest, which peaks where the network falls apart).
+        One row per measurement, by share removed (grid rows first among equal shares):
+        `order`; `fraction_removed` (the grid share, or n_removed / m off the grid);
+        `share_largest_component` (R_GC in Onnela et al.); `susceptibility` (sum of
+        s^2 n_s / n_agents over the components other than the largest, which peaks where
+        the network falls apart); `n_removed` (ties removed); `n_ties` (m); `on_grid`
+        (False for the refinement rows: their shares differ between networks, so average
+        curves over the grid rows).
     """
-    if order not in ORDERS:
-        raise ValueError(f"order must be one of {ORDERS} (got {order!r})")
+    ranked = removal_order(strength, order, seed)
     if fractions is None:
-        fractions = np.linspace(0.0, 1.0, 21)
-    key = strength if order == "weak_first" else -strength
-    ranked = np.argsort(key, kind="stable")
-    m = len(u)
-    rows = []
-    for f in fractions:
-        keep = ranked[int(round(f * m)) :]
-        sizes = np.sort(component_sizes(u[keep], v[keep], n_agents))
-        rest = sizes[:-1]
-        rows.append(
-            {
-                "order": order,
-                "fraction_removed": float(f),
-                "share_largest_component": float(sizes[-1] / n_agents),
-                "susceptibility": float((rest.astype(np.float64) ** 2).sum() / n_agents),
-            }
-        )
-    return pd.DataFrame(rows)
+        if not 0.0 < step <= 1.0:
+            raise ValueError(f"step must be in (0, 1] (got {step})")
+        n_steps = max(int(round(1.0 / step)), 1)
+        fractions = np.arange(n_steps + 1) / n_steps
+    fractions = np.asarray(fractions, dtype=np.float64)
+    m = len(ranked)
+    largest, sum_sq = _states(
+        np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64), ranked, int(n_agents)
+    )
+    chi = (sum_sq - largest.astype(np.float64) ** 2) / n_agents
+
+    grid = np.rint(fractions * m).astype(np.int64)
+    extra = np.zeros(0, dtype=np.int64)
+    if refine > 0 and len(grid):
+        by_share = np.argsort(fractions, kind="stable")
+        g = grid[by_share]
+        peak = int(np.argmax(chi[g]))
+        lo, hi = g[max(peak - refine, 0)], g[min(peak + refine, len(g) - 1)]
+        extra = np.setdiff1d(np.arange(lo, hi + 1), grid)
+    counts = np.concatenate([grid, extra])
+    share = np.concatenate([fractions, extra / m if m else extra.astype(np.float64)])
+    on_grid = np.arange(len(counts)) < len(grid)
+    rows = np.argsort(share, kind="stable")
+    counts, share, on_grid = counts[rows], share[rows], on_grid[rows]
+    return pd.DataFrame(
+        {
+            "order": order,
+            "fraction_removed": share,
+            "share_largest_component": largest[counts] / n_agents,
+            "susceptibility": chi[counts],
+            "n_removed": counts,
+            "n_ties": m,
+            "on_grid": on_grid,
+        }
+    )
+
+
+def collapse_fraction(curve: pd.DataFrame) -> float:
+    """Share of ties removed at the susceptibility peak of one removal curve (the collapse).
+
+    The first maximum over all rows, refinement rows included, by number of ties removed;
+    the share is exact (`n_removed / n_ties`), not the grid share.
+
+    Args:
+        curve: the rows of one `removal_curve` call (one order, one network).
+    """
+    if curve["order"].nunique() > 1:
+        raise ValueError("collapse_fraction takes the curve of one order")
+    ranked = curve.sort_values("n_removed", kind="stable")
+    at = ranked.iloc[int(np.argmax(ranked["susceptibility"].to_numpy()))]
+    return float(at["n_removed"] / at["n_ties"]) if at["n_ties"] else 0.0

@@ -13,6 +13,7 @@ from sim.experiment.jobs import replication_seeds
 from sim.experiment.spec import Spec
 from sim.metrics import column_kinds
 from sim.version import __version__
+from sim.world.streams import PURPOSES, STREAM_LAYOUT
 
 PACKAGES = [
     "mesa",
@@ -74,6 +75,7 @@ def manifest(spec: Spec, started: datetime, wall_seconds: float, command: str) -
         "points": len(spec.points),
         "root_seed": spec.seed,
         "replication_seeds": replication_seeds(spec.seed, spec.replications),
+        "random_streams": {"layout": STREAM_LAYOUT, "purposes": list(PURPOSES)},
         "replications": spec.replications,
         "columns": _metric_kinds(spec),
         "started_utc": started.isoformat(),

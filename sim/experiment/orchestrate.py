@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
@@ -210,7 +211,12 @@ def draw_figures(folder: Path, manifest_data: dict[str, Any]) -> list[Path]:
     wanted |= {c for c in available if c.startswith("share_aware__")}
     ts = storage.read_timeseries(folder, columns=[c for c in available if c in wanted])
     if kind == "compare":
-        return plotting.plot_compare(ts, out, order=manifest_data.get("scenarios"))
+        order = manifest_data.get("scenarios")
+        written = plotting.plot_compare(ts, out, order=order)
+        outcomes = plotting.plot_outcomes(
+            storage.read_summary(folder), out / plotting.OUTCOMES_FILE, order=order
+        )
+        return written if outcomes is None else [*written, outcomes]
     return plotting.plot_run(ts, out, title=manifest_data.get("name", ""))
 
 
@@ -227,28 +233,70 @@ def redraw(folder: Path) -> list[Path]:
 # Reporting
 
 
-def summary_text(spec: Spec, summary: pd.DataFrame, differences: pd.DataFrame | None) -> str:
-    """The table printed after a run.
+TIMES_NOTE = (
+    "steps to 50 % / 90 % of learner-item pairs aware: Kaplan-Meier median and 95% CI over "
+    "replications,\nruns that never reached the level censored at their last step "
+    "(nan bound: not bounded by the data)"
+)
+"""Heading of the printed table of times."""
 
-    Statistics of a scenario, means per point or scenario, and a comparison's differences.
+
+def summary_text(spec: Spec, summary: pd.DataFrame, differences: pd.DataFrame | None) -> str:
+    """The tables printed after a run.
+
+    A scenario: mean, sd and 95% t interval of each outcome, then the times to 50 % and
+    90 % as censored data (Kaplan-Meier). A sweep or comparison: means per point or
+    scenario, the Kaplan-Meier times per point or scenario, and a comparison's paired
+    differences with Holm-adjusted p-values.
     """
     cols = [c for c in stats.SUMMARY_COLUMNS if c in summary.columns]
+    values = [c for c in cols if not stats.is_time_column(c)]
+    times = [c for c in cols if stats.is_time_column(c)]
     if spec.kind == "scenario":
-        return stats.format_table(stats.describe(summary, cols))
-    printed = ["share_aware", "mean_depth", "share_deep", "mean_redundancy", "share_gain_via_weak"]
-    shown = [c for c in printed if c in summary.columns]
+        table = stats.describe(summary, cols)
+        n = len(summary)
+        lines = [f"outcomes over {n} replications (mean, sd, 95% t interval, min, max):"]
+        lines.append(
+            stats.format_table(
+                table.loc[values, ["mean", "sd", "n", "ci_lo", "ci_hi", "min", "max"]]
+            )
+        )
+        if times:
+            keep = ["n", "n_reached", "km_median", "km_ci_lo", "km_ci_hi", "min", "max"]
+            km = table.loc[times, keep].astype({"n_reached": int})
+            lines += ["", TIMES_NOTE + ":", stats.format_table(km)]
+        return "\n".join(lines)
+    shown = [c for c in comparisons.OUTCOME_COLUMNS if c in summary.columns]
     group = ["point", *spec.labels] if spec.kind == "sweep" else ["scenario"]
     means = summary.groupby(group, sort=spec.kind == "sweep")[shown].mean()
     per = "point" if spec.kind == "sweep" else "scenario"
     lines = [f"mean over replications ({spec.replications} per {per}):"]
     lines.append(stats.format_table(means.reset_index()))
+    if times and "point" in summary.columns:
+        labels = list(spec.labels) if spec.kind == "sweep" else ["scenario"]
+        km = comparisons.by_point(summary, labels, times).sort_values("point", kind="stable")
+        ids = ["point", *labels] if spec.kind == "sweep" else labels
+        km = km[[*ids, "column", "n", "n_reached", "km_median", "km_ci_lo", "km_ci_hi"]]
+        km = km.reset_index(drop=True).astype({"n_reached": int})
+        lines += ["", TIMES_NOTE + ":", stats.format_table(km)]
     if differences is not None and not differences.empty:
         lines.append(
-            f"\npaired differences against {spec.extra['baseline']} (95% t interval, d_z):"
+            f"\npaired differences against {spec.extra['baseline']} (95% t interval, d_z; "
+            "p_holm: Holm-adjusted over each scenario's outcomes, * = p_holm < 0.05;\n"
+            "times and redundancy_to_50: only pairs where both runs reached the level, "
+            "n_pairs of n_replications):"
         )
-        keep = ["scenario", "column", "difference", "ci_lo", "ci_hi", "d_z", "p_value"]
-        lines.append(stats.format_table(differences[keep]))
+        keep = ["scenario", "column", "difference", "ci_lo", "ci_hi", "d_z", "n_pairs"]
+        keep += ["p_value", "p_holm"]
+        table = differences[[c for c in keep if c in differences.columns]].copy()
+        if "p_holm" in differences.columns:
+            table["holm<0.05"] = np.where(differences["p_holm"] < HOLM_ALPHA, "*", "")
+        lines.append(stats.format_table(table))
     return "\n".join(lines)
+
+
+HOLM_ALPHA = 0.05
+"""Family-wise error rate at which the printed comparison flags a difference."""
 
 
 def failure_lines(failures: pd.DataFrame, runs: int) -> list[str]:

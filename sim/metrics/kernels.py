@@ -5,6 +5,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sim.rules.common import at_knowledge_precision
+
 
 @numba.njit(cache=True)
 def item_stats(k, deep_threshold):  # pragma: no cover - compiled
@@ -15,11 +17,14 @@ def item_stats(k, deep_threshold):  # pragma: no cover - compiled
 
     Args:
         k: mastery per (learner, item), 2-D.
-        deep_threshold: mastery counted as deep.
+        deep_threshold: mastery counted as deep (at or above); compared in the precision of
+            `k` (`at_knowledge_precision`), so a learner stored at exactly the threshold
+            is deep.
 
     Returns:
         (aware, total, deep, per_learner): per item, per item, per item, per learner.
     """
+    deep_threshold = at_knowledge_precision(deep_threshold, k)
     n, m = k.shape
     aware = np.zeros(m, np.int64)
     total = np.zeros(m, np.float64)

@@ -17,6 +17,7 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 
 from sim.metrics.kernels import gini, item_stats
+from sim.rules.common import at_knowledge_precision
 from sim.rules.events import Channel
 from sim.world.ties import TieKind
 
@@ -62,13 +63,13 @@ def _item_stats(m: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     One compiled pass over the knowledge, shared by the overall and per-class knowledge
     metrics within one `shared_once` block.
     """
-    return _shared(
-        m,
-        "items",
-        lambda: item_stats(
-            np.ascontiguousarray(m.knowledge), float(m.scenario.knowledge.deep_threshold)
-        ),
-    )
+
+    def compute():
+        k = np.ascontiguousarray(m.knowledge)
+        # In the knowledge's precision: a learner stored at exactly deep_threshold is deep.
+        return item_stats(k, at_knowledge_precision(m.scenario.knowledge.deep_threshold, k))
+
+    return _shared(m, "items", compute)
 
 
 def _knowledge_metrics(m: Model, items: np.ndarray | None = None) -> tuple[float, ...]:

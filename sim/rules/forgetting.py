@@ -9,6 +9,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sim.rules.common import at_knowledge_precision
 from sim.scenario.schema import ForgettingConfig
 
 
@@ -34,10 +35,11 @@ def forget(k: np.ndarray, used: np.ndarray, rate: float, floor: float) -> np.nda
         k: mastery, any shape, in [0, 1].
         used: same shape; True where the knowledge was used this step (kept as is).
         rate: share lost per step, in [0, 1].
-        floor: mastery below which an item is forgotten entirely.
+        floor: mastery below which an item is forgotten entirely; compared in the precision
+            of `k` (`at_knowledge_precision`), so mastery exactly at the floor is kept.
     """
     out = np.where(used, k, k * (1.0 - rate))
-    out[(out < floor) & ~used] = 0.0
+    out[(out < at_knowledge_precision(floor, k)) & ~used] = 0.0
     return out.astype(k.dtype, copy=False)
 
 
@@ -49,10 +51,11 @@ def forget_in_place(k_flat, used, rate, floor):  # pragma: no cover - compiled
         k_flat: mastery, flattened, in [0, 1]; changed in place.
         used: same length; True where the knowledge was used this step (kept as is).
         rate: share lost per step, in [0, 1].
-        floor: mastery below which an item is forgotten entirely.
+        floor: mastery below which an item is forgotten entirely; compared in the precision
+            of `k_flat` (`at_knowledge_precision`), so mastery exactly at the floor is kept.
     """
     keep = k_flat.dtype.type(1.0 - rate)
-    lost = k_flat.dtype.type(floor)  # compared in the array's precision, as numpy does
+    lost = at_knowledge_precision(floor, k_flat)
     for i in range(len(k_flat)):
         if used[i] or k_flat[i] == 0:
             continue

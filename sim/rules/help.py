@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from sim.rules.common import linear_in_strength, random_true_column
+from sim.rules.common import at_knowledge_precision, linear_in_strength, random_true_column
 from sim.rules.events import Channel, Events
 from sim.rules.gains import Offers, first_per_group, gain
 from sim.scenario.schema import CommunityConfig, HelpConfig, Scenario
@@ -73,7 +73,8 @@ def ask(
     """
     hc, cm = sc.help, sc.community
     askers = np.flatnonzero(rng.random(len(p_ask)) < p_ask)
-    needs = interest[askers][:, item_topic] & (k0[askers] < hc.goal)
+    # At `goal` (in the knowledge's precision) an item is no longer a need.
+    needs = interest[askers][:, item_topic] & (k0[askers] < at_knowledge_precision(hc.goal, k0))
     item = random_true_column(needs, rng)
     askers, item = askers[item >= 0], item[item >= 0]
     asked = askers
@@ -93,6 +94,8 @@ def ask(
 
 def _answers(k0, t, askers, item, hc: HelpConfig, cm: CommunityConfig, member, helpfulness, rng):
     """The answers of the ties (and community members) able to answer each question."""
+    # Able from `able_threshold` on, in the knowledge's precision.
+    able = at_knowledge_precision(hc.able_threshold, k0)
     # Ties who see the question.
     owner, pos = able_neighbours(
         t.indptr,
@@ -101,7 +104,7 @@ def _answers(k0, t, askers, item, hc: HelpConfig, cm: CommunityConfig, member, h
         k0.shape[1],
         askers.astype(np.int64),
         item.astype(np.int64),
-        k0.dtype.type(hc.able_threshold),  # compared in the knowledge's precision
+        able,
     )
     helper = t.nbr[pos].astype(np.int64)
     qi = item[owner]
@@ -117,7 +120,7 @@ def _answers(k0, t, askers, item, hc: HelpConfig, cm: CommunityConfig, member, h
             askers.astype(np.int64),
             item.astype(np.int64),
             member[askers],
-            k0.dtype.type(hc.able_threshold),  # in the knowledge's precision
+            able,
         )
         n_able_members = comm[1]
         tied_members = np.bincount(owner[member[helper]], minlength=len(askers)).astype(np.float64)

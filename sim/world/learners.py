@@ -70,12 +70,16 @@ class Traits:
     member: np.ndarray
 
 
-def draw_traits(sc: Scenario, n: int, rng: np.random.Generator) -> Traits:
+def draw_traits(
+    sc: Scenario, n: int, traits_rng: np.random.Generator, interests_rng: np.random.Generator
+) -> Traits:
     """Draw the traits of `n` learners.
 
-    In this order: activity, helpfulness, interests, membership (community members share
-    the community's topics).
+    Activity and helpfulness from `traits_rng`; interests, then membership, from
+    `interests_rng` (community members share the community's topics), so that scenarios
+    with and without a community have the same activity, helpfulness and interests.
     """
+    rng = traits_rng
     pop = sc.population
     sigma = pop.activity_sigma
     # Log-normal with mean exactly 1: exp(sigma Z - sigma^2 / 2).
@@ -86,6 +90,7 @@ def draw_traits(sc: Scenario, n: int, rng: np.random.Generator) -> Traits:
         mu, c = pop.helpfulness_mean, pop.helpfulness_concentration
         mu = min(max(mu, 1e-9), 1 - 1e-9)
         helpfulness = rng.beta(mu * c, (1.0 - mu) * c, size=n)
+    rng = interests_rng
     n_topics = sc.knowledge.n_topics
     interest = np.zeros((n, n_topics), dtype=bool)
     if pop.n_interests > 0:
@@ -111,7 +116,7 @@ def seed_knowledge(
         n: number of learners.
         degree: ties per learner (the `hubs` strategy seeds the best connected).
         group: group per learner (`one_group` seeds group 0).
-        rng: the run's random generator.
+        rng: the seeding stream of the run.
     """
     knowledge = np.zeros((n, sc.n_items), dtype=np.float32)
     first = 0
