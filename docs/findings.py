@@ -23,7 +23,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.analysis import plotting
+from sim.analysis import compare_plots  # noqa: E402
 from sim.analysis import stats as analysis  # noqa: E402
 from sim.analysis.structure import removal_curve  # noqa: E402
 from sim.engines import make_model  # noqa: E402
@@ -165,7 +165,7 @@ def main() -> None:
 
     curves = removal(args.folder, ["closed_community", "weak_ties"], args.removal_replications)
     IMAGES.mkdir(exist_ok=True)
-    plotting.plot_removal(
+    compare_plots.plot_removal(
         curves,
         IMAGES / "findings_removal.png",
         title="Final tie network: remove ties weakest- or strongest-first",

@@ -199,7 +199,7 @@ def test_class_colors_are_stable_and_distinct():
 def test_plot_removal_writes_a_png(tmp_path):
     import numpy as np
 
-    from sim.analysis.plotting import plot_removal
+    from sim.analysis.compare_plots import plot_removal
     from sim.analysis.structure import removal_curve
 
     u, v, s = np.array([0, 1, 2]), np.array([1, 2, 3]), np.array([0.9, 0.1, 0.5])

@@ -19,7 +19,8 @@ from sim.analysis import (
     paired_differences,
     summarise_replications,
 )
-from sim.analysis.plotting import LABELS, axis_label, label_for, plot_outcomes
+from sim.analysis.compare_plots import plot_outcomes
+from sim.analysis.plotting import LABELS, axis_label, label_for
 from sim.analysis.sweep_plots import CENSORED_LABEL, censored_points, plot_vs_parameter
 from sim.experiment.orchestrate import summary_text
 
@@ -345,13 +346,13 @@ def test_plot_outcomes_draws_one_panel_per_outcome_with_t_intervals(tmp_path, mo
         }
     )
     saved = {}
-    import sim.analysis.plotting as plotting
+    import sim.analysis.compare_plots as compare_plots
 
     def keep(fig, path):
         saved["axes"] = [ax for ax in fig.axes if ax.get_visible()]
         saved["path"] = path
 
-    monkeypatch.setattr(plotting, "save_figure", keep)
+    monkeypatch.setattr(compare_plots, "save_figure", keep)
     path = plot_outcomes(summary, tmp_path / "outcomes.png", order=["b", "a"])
     assert path == tmp_path / "outcomes.png"
     axes = saved["axes"]

@@ -20,24 +20,26 @@ from sim.analysis.comparisons import (
     paired_differences,
 )
 from sim.analysis.stats import (
-    CENSOR_COLUMN,
     CLASS_SEPARATOR,
     ID_COLUMNS,
-    KM_COLUMNS,
     LEVELS,
     SUMMARY_COLUMNS,
-    KMMedian,
     band,
     describe,
     flow_columns,
     format_table,
-    is_time_column,
     item_classes,
-    km_median,
     metric_columns,
     summarise_replications,
-    time_summary,
     time_to_share,
+)
+from sim.analysis.survival import (
+    CENSOR_COLUMN,
+    KM_COLUMNS,
+    KMMedian,
+    is_time_column,
+    km_median,
+    time_summary,
 )
 
 __all__ = [

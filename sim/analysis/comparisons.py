@@ -12,14 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.analysis.stats import (
-    KM_COLUMNS,
-    SUMMARY_COLUMNS,
-    _require,
-    _t_halfwidth,
-    is_time_column,
-    time_summary,
-)
+from sim.analysis.stats import SUMMARY_COLUMNS, _require, _t_halfwidth
+from sim.analysis.survival import KM_COLUMNS, is_time_column, time_summary
 
 POINT_COLUMN = "point"
 """Identifies a sweep point (or a compared scenario) in the tables of an experiment."""

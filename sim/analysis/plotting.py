@@ -1,7 +1,7 @@
 """Figures of a run's time series: mean across replications with a band of their spread.
 
-Tables in, PNG files out. With `sim.analysis.sweep_plots`, the only modules that import
-matplotlib; they never import the model.
+Tables in, PNG files out. With `sim.analysis.compare_plots` and `sim.analysis.sweep_plots`,
+the only modules that import matplotlib; they never import the model.
 Every axis label says in words what is drawn, with its unit, and keeps the column name in
 view (one mapping, `LABELS`, used by every figure), so one name stays one concept.
 """
@@ -18,15 +18,13 @@ matplotlib.use("Agg")
 import io  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from sim.analysis.comparisons import OUTCOME_COLUMNS, SCENARIO_COLUMN  # noqa: E402
 from sim.analysis.files import write_atomic  # noqa: E402
-from sim.analysis.stats import CLASS_SEPARATOR, _t_halfwidth, band, item_classes  # noqa: E402
+from sim.analysis.stats import CLASS_SEPARATOR, band, item_classes  # noqa: E402
 
 PAIRS = "share of learner-item pairs"
 """Unit of the shares over (learner, item) pairs."""
@@ -65,9 +63,6 @@ DEPTH_NOTE = (
 
 FIGURE_NOTES = {"depth": DEPTH_NOTE}
 """Figure file stem -> note printed under it."""
-
-OUTCOMES_FILE = "outcomes.png"
-"""File name of a comparison's final outcomes per scenario (`plot_outcomes`)."""
 
 
 def label_for(column: str) -> str:
@@ -338,223 +333,6 @@ def save_figure(fig: Figure, path: str | Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # Sweeps
 
-SCENARIO_COLORS = (
-    "tab:blue",
-    "tab:orange",
-    "tab:green",
-    "tab:red",
-    "tab:purple",
-    "tab:brown",
-    "tab:pink",
-    "tab:gray",
-    "tab:olive",
-    "tab:cyan",
-)
-"""One colour per compared scenario, in the order given on the command line."""
-
-COMPARE_FIGURES = {
-    "spread": [["share_aware"]],
-    "depth": [["mean_depth"], ["share_deep"]],
-    "redundancy": [["redundancy"]],
-    "ties": [["n_weak_ties"], ["n_strong_ties"]],
-}
-"""Overlay figures of a comparison: file stem -> panels -> columns."""
-
-
-def plot_compare(
-    ts: pd.DataFrame,
-    out_dir: str | Path,
-    order: list[str] | None = None,
-    by: str = SCENARIO_COLUMN,
-    level: float = BAND_LEVEL,
-) -> list[Path]:
-    """Write overlay figures of compared scenarios: one line and band per scenario.
-
-    Files: ``spread.png`` (share_aware), ``depth.png`` (mean_depth; share_deep; with
-    `DEPTH_NOTE` under it), ``redundancy.png`` and ``ties.png`` (n_weak_ties; n_strong_ties).
-    The final outcomes per scenario are `plot_outcomes`. Each line is the mean
-    over replications with the central `level` band shaded.
-
-    Args:
-        ts: time-series table with a `by` column.
-        out_dir: folder for the PNG files; created if missing.
-        order: scenarios in legend order (default: table order).
-        by: the column naming the scenario.
-        level: share of replications inside the shaded band, in (0, 1).
-
-    Returns:
-        Paths of the files written.
-    """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    order = order or list(dict.fromkeys(ts[by]))
-    groups = {name: ts[ts[by] == name] for name in order}
-    written = []
-    for stem, panels in COMPARE_FIGURES.items():
-        panels = [[c for c in cols if _has_values(ts, c)] for cols in panels]
-        panels = [cols for cols in panels if cols]
-        if not panels:
-            continue
-        fig, axes = plt.subplots(
-            len(panels),
-            1,
-            sharex=True,
-            squeeze=False,
-            figsize=(FIGURE_WIDTH, PANEL_HEIGHT * len(panels)),
-        )
-        try:
-            for ax, cols in zip(axes[:, 0], panels, strict=True):
-                for column in cols:
-                    for i, (name, group) in enumerate(groups.items()):
-                        plot_band(
-                            ax,
-                            group,
-                            column,
-                            label=str(name),
-                            color=SCENARIO_COLORS[i % len(SCENARIO_COLORS)],
-                            level=level,
-                        )
-                ax.set_ylabel(axis_label(cols))
-                if all(c.startswith("share_") for c in cols):
-                    ax.set_ylim(-0.02, 1.02)
-                ax.grid(True, alpha=0.3)
-                n = ts["replication"].nunique() if "replication" in ts.columns else 1
-                ax.legend(
-                    title=f"mean, band = central {level:.0%} of {n} replications",
-                    fontsize="small",
-                    title_fontsize="small",
-                    loc="best",
-                )
-            axes[-1, 0].set_xlabel(axis_label("step"))
-            fig.suptitle(" vs ".join(str(o) for o in order))
-            fig.tight_layout()
-            if stem in FIGURE_NOTES:
-                add_note(fig, FIGURE_NOTES[stem])
-            path = out_dir / f"{stem}.png"
-            save_figure(fig, path)
-            written.append(path)
-        finally:
-            plt.close(fig)
-    return written
-
-
-def plot_outcomes(
-    summary: pd.DataFrame,
-    path: str | Path,
-    order: list[str] | None = None,
-    by: str = SCENARIO_COLUMN,
-    columns: list[str] | None = None,
-    confidence: float = 0.95,
-) -> Path | None:
-    """Final outcomes per compared scenario: mean and t interval over replications.
-
-    One panel per outcome (default `OUTCOME_COLUMNS`; missing or all-NaN ones skipped),
-    scenarios on the x axis in `order`. Each scenario shows its replications' values as
-    small grey dots and their mean with the `confidence` t interval,
-    mean ± t_{(1+c)/2, n-1} sd / sqrt(n) over the n non-NaN values (no bar with n < 2).
-
-    Args:
-        summary: one row per run (a comparison's summary.csv), with `by` and the columns.
-        path: the PNG file.
-        order: scenarios from left to right (default: table order).
-        by: the column naming the scenario.
-        columns: outcome columns.
-        confidence: coverage of the interval, in (0, 1).
-
-    Returns:
-        The file written, or None if there was nothing to draw.
-    """
-    columns = [c for c in (columns or OUTCOME_COLUMNS) if _has_values(summary, c)]
-    if not columns or by not in summary.columns:
-        return None
-    order = [o for o in (order or list(dict.fromkeys(summary[by]))) if o in set(summary[by])]
-    n_cols = min(len(columns), 3)
-    n_rows = -(-len(columns) // n_cols)
-    fig, axes = plt.subplots(n_rows, n_cols, squeeze=False, figsize=(4.2 * n_cols, 3.4 * n_rows))
-    try:
-        x = np.arange(len(order))
-        jitter = np.random.default_rng(0).uniform(-0.12, 0.12, size=len(summary))
-        for ax, column in zip(axes.flat, columns, strict=False):
-            means, halves = [], []
-            for i, name in enumerate(order):
-                values = summary.loc[summary[by] == name, column].astype(float).dropna()
-                ax.plot(i + jitter[: len(values)], values, "o", color="0.6", markersize=3, zorder=1)
-                sd = values.std(ddof=1) if len(values) >= 2 else np.nan
-                means.append(values.mean() if len(values) else np.nan)
-                halves.append(_t_halfwidth(np.array([sd]), np.array([len(values)]), confidence)[0])
-            colors = [SCENARIO_COLORS[i % len(SCENARIO_COLORS)] for i in range(len(order))]
-            for i in range(len(order)):
-                ax.errorbar(
-                    x[i],
-                    means[i],
-                    yerr=np.nan_to_num([halves[i]]),
-                    fmt="s",
-                    color=colors[i],
-                    capsize=5,
-                    markersize=7,
-                    zorder=2,
-                )
-            ax.set_xticks(x, [str(o) for o in order], rotation=20, ha="right", fontsize="small")
-            ax.set_ylabel(axis_label(column), fontsize="small")
-            ax.grid(True, axis="y", alpha=0.3)
-            ax.set_xlim(-0.5, len(order) - 0.5)
-        for ax in list(axes.flat)[len(columns) :]:
-            ax.set_visible(False)
-        n = summary.groupby(by)["replication"].nunique().max() if "replication" in summary else 0
-        fig.suptitle(
-            f"final outcomes: mean and {confidence:.0%} t interval over {n} replications "
-            "(dots: replications)"
-        )
-        fig.tight_layout()
-        save_figure(fig, path)
-    finally:
-        plt.close(fig)
-    return Path(path)
-
 
 # ---------------------------------------------------------------------------------------------
 # Tie removal (Onnela et al. 2007)
-
-
-def plot_removal(curves: pd.DataFrame, path: str | Path, title: str = "") -> Path:
-    """Largest component against the share of ties removed, weakest-first and strongest-first.
-
-    Args:
-        curves: rows of `sim.analysis.structure.removal_curve`, possibly from several
-            replications and scenarios (columns `order`, `fraction_removed`,
-            `share_largest_component`, and optionally `scenario`); the mean over
-            replications is drawn with its range.
-        path: the PNG to write.
-        title: figure title.
-    """
-    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, PANEL_HEIGHT))
-    groups = ["scenario", "order"] if "scenario" in curves.columns else ["order"]
-    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    colors: dict[object, str] = {}
-    for key, part in curves.groupby(groups, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        if "on_grid" in part.columns:  # refined rows near the peak differ per replication
-            part = part[part["on_grid"]]
-        stats = part.groupby("fraction_removed")["share_largest_component"].agg(
-            ["mean", "min", "max"]
-        )
-        label = " ".join(str(k) for k in key)
-        style = "-" if key[-1] == "weak_first" else "--"
-        # One colour per scenario; the line style tells the order.
-        owner = key[0] if len(key) > 1 else None
-        color = colors.setdefault(owner, palette[len(colors) % len(palette)])
-        ax.plot(stats.index, stats["mean"], style, color=color, label=label)
-        ax.fill_between(
-            stats.index, stats["min"], stats["max"], color=color, alpha=0.15, linewidth=0
-        )
-    ax.set_xlabel(axis_label("fraction_removed"))
-    ax.set_ylabel(axis_label("share_largest_component"))
-    ax.set_ylim(0, 1.02)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title="mean, band = range over replications", title_fontsize=8)
-    if title:
-        ax.set_title(title)
-    fig.tight_layout()
-    save_figure(fig, path)
-    plt.close(fig)
-    return Path(path)

@@ -22,7 +22,7 @@ from sim.analysis.plotting import (
     color_for,
     save_figure,
 )
-from sim.analysis.stats import CENSOR_COLUMN, is_time_column, km_median
+from sim.analysis.survival import CENSOR_COLUMN, is_time_column, km_median
 
 CENSORED_LABEL = "not reached (censored at run length); k/n: runs not reached / runs"
 """Legend entry of the hollow markers of runs that never reached a level."""
@@ -176,49 +176,7 @@ def plot_vs_parameter(
     try:
         for ax, column in zip(axes.flat, columns, strict=False):
             time = is_time_column(column)
-            labelled = False
-            if levels > MAX_LEVELS:
-                table = by_point(summary, [parameter], [column]).sort_values(parameter)
-                _errorbar(
-                    ax,
-                    table[parameter],
-                    *_centre(table, column),
-                    linestyle="none",
-                    color=color_for(column),
-                    label=MEDIAN_LABEL if time else None,
-                )
-                if time:
-                    labelled = _draw_censored(
-                        ax, summary, parameter, column, color_for(column), labelled
-                    )
-            elif series is not None:
-                for i, (value, group) in enumerate(
-                    summary.groupby(series, sort=True, dropna=False)
-                ):
-                    t = by_value(group, parameter, [column])
-                    color = f"C{i}"
-                    _errorbar(
-                        ax,
-                        t[parameter],
-                        *_centre(t, column),
-                        color=color,
-                        label=f"{series}={value}",
-                    )
-                    if time:
-                        labelled = _draw_censored(ax, group, parameter, column, color, labelled)
-            else:
-                t = by_value(summary, parameter, [column])
-                _errorbar(
-                    ax,
-                    t[parameter],
-                    *_centre(t, column),
-                    color=color_for(column),
-                    label=MEDIAN_LABEL if time else None,
-                )
-                if time:
-                    labelled = _draw_censored(
-                        ax, summary, parameter, column, color_for(column), labelled
-                    )
+            _draw_vs(ax, summary, parameter, column, levels, series)
             if time:
                 ax.set_ylim(bottom=0)
             if series is not None or time:
@@ -238,6 +196,60 @@ def plot_vs_parameter(
     finally:
         plt.close(fig)
     return Path(out_path)
+
+
+def _draw_vs(
+    ax: Axes,
+    summary: pd.DataFrame,
+    parameter: str,
+    column: str,
+    levels: int,
+    series: str | None,
+) -> None:
+    """One panel of `plot_vs_parameter`: `column` against `parameter`.
+
+    Per point (many levels), per value of `parameter` with one line per value of `series`,
+    or per value pooled over the other parameters; times as Kaplan-Meier medians with the
+    censored runs marked.
+    """
+    time = is_time_column(column)
+    labelled = False
+    if levels > MAX_LEVELS:
+        table = by_point(summary, [parameter], [column]).sort_values(parameter)
+        _errorbar(
+            ax,
+            table[parameter],
+            *_centre(table, column),
+            linestyle="none",
+            color=color_for(column),
+            label=MEDIAN_LABEL if time else None,
+        )
+        if time:
+            labelled = _draw_censored(ax, summary, parameter, column, color_for(column), labelled)
+    elif series is not None:
+        for i, (value, group) in enumerate(summary.groupby(series, sort=True, dropna=False)):
+            t = by_value(group, parameter, [column])
+            color = f"C{i}"
+            _errorbar(
+                ax,
+                t[parameter],
+                *_centre(t, column),
+                color=color,
+                label=f"{series}={value}",
+            )
+            if time:
+                labelled = _draw_censored(ax, group, parameter, column, color, labelled)
+    else:
+        t = by_value(summary, parameter, [column])
+        _errorbar(
+            ax,
+            t[parameter],
+            *_centre(t, column),
+            color=color_for(column),
+            label=MEDIAN_LABEL if time else None,
+        )
+        if time:
+            labelled = _draw_censored(ax, summary, parameter, column, color_for(column), labelled)
 
 
 def _cell_values(summary: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
@@ -264,7 +276,7 @@ def plot_heatmap(
     A grid gives one cell per pair of values (pooled over any other parameters); scattered
     points (lhs, sobol) are drawn as dots coloured by their mean. A time column
     (``time_to_<x>``) is coloured by its Kaplan-Meier median (see
-    `sim.analysis.stats.km_median`), blank where fewer than half the runs reached the level.
+    `sim.analysis.survival.km_median`), blank where fewer than half the runs reached the level.
 
     Args:
         summary: one row per run, with `x`, `y` and the columns.

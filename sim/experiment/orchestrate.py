@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim.analysis import comparisons, plotting, stats, sweep_plots
+from sim.analysis import compare_plots, comparisons, plotting, stats, sweep_plots
+from sim.analysis.survival import is_time_column
 from sim.experiment import storage
 from sim.experiment.jobs import jobs_table, plan_jobs
 from sim.experiment.manifest import manifest
@@ -212,9 +213,9 @@ def draw_figures(folder: Path, manifest_data: dict[str, Any]) -> list[Path]:
     ts = storage.read_timeseries(folder, columns=[c for c in available if c in wanted])
     if kind == "compare":
         order = manifest_data.get("scenarios")
-        written = plotting.plot_compare(ts, out, order=order)
-        outcomes = plotting.plot_outcomes(
-            storage.read_summary(folder), out / plotting.OUTCOMES_FILE, order=order
+        written = compare_plots.plot_compare(ts, out, order=order)
+        outcomes = compare_plots.plot_outcomes(
+            storage.read_summary(folder), out / compare_plots.OUTCOMES_FILE, order=order
         )
         return written if outcomes is None else [*written, outcomes]
     return plotting.plot_run(ts, out, title=manifest_data.get("name", ""))
@@ -250,8 +251,8 @@ def summary_text(spec: Spec, summary: pd.DataFrame, differences: pd.DataFrame | 
     differences with Holm-adjusted p-values.
     """
     cols = [c for c in stats.SUMMARY_COLUMNS if c in summary.columns]
-    values = [c for c in cols if not stats.is_time_column(c)]
-    times = [c for c in cols if stats.is_time_column(c)]
+    values = [c for c in cols if not is_time_column(c)]
+    times = [c for c in cols if is_time_column(c)]
     if spec.kind == "scenario":
         table = stats.describe(summary, cols)
         n = len(summary)
