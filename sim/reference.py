@@ -11,7 +11,7 @@ metrics (`sim.metrics.collect` reads the same arrays). It is the readable specif
 the baseline for `benchmarks/`; it is slow (Python loops over agents, ties and items).
 
 The scalar rules (gain, attention, willingness, bystander effect, forgetting, tie decay and
-formation filters) are the functions of `sim.learning` and `sim.ties`; what differs from the
+formation filters) are the functions of `sim.rules`; what differs from the
 array engine is only how events are generated and coordinated.
 """
 

@@ -1,4 +1,4 @@
-"""Tests for sim.plotting: the run figures are written, valid, robust to gaps, and leak-free."""
+"""Tests for sim.analysis.plotting: run figures are written, valid, robust to gaps, leak-free."""
 
 import matplotlib.pyplot as plt
 import numpy as np

@@ -59,7 +59,7 @@ def _network_problems(s: Scenario) -> list[tuple[str, str]]:
         if net.n_groups < 2 and net.bridges_per_agent > 0:
             out.append(("network.n_groups", "bridges need at least 2 groups"))
         elif net.n_groups <= n:
-            # Same count as `sim.network`'s clustered generator, which refuses more bridges
+            # Same count as `sim.world.network`'s clustered generator, which refuses more bridges
             # than there are pairs of learners in different groups.
             size, extra = divmod(n, net.n_groups)
             within = (net.n_groups - extra) * size * (size - 1) // 2

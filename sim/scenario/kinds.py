@@ -6,7 +6,7 @@ from enum import StrEnum
 
 
 class Generator(StrEnum):
-    """Starting-network generators (see `sim.network`)."""
+    """Starting-network generators (see `sim.world.network`)."""
 
     RING_LATTICE = "ring_lattice"
     WATTS_STROGATZ = "watts_strogatz"

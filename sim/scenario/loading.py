@@ -241,7 +241,7 @@ def set_field(data: dict[str, Any], keys: list[str], value: Any) -> dict[str, An
 
 
 SWEEP_KEY = "sweep"
-"""Top-level key of a scenario's sweep block (parsed by `sim.sweep`, not part of `Scenario`)."""
+"""Top-level key of a scenario's sweep block (parsed by `sim.scenario.sweep`; not a field)."""
 
 
 def load_scenario(
@@ -250,7 +250,7 @@ def load_scenario(
     """Read, override and validate a scenario file.
 
     A `sweep` block, if any, is ignored here: this returns the base scenario (see
-    `sim.sweep.load_experiment` for the points of a sweep).
+    `sim.scenario.sweep.load_experiment` for the points of a sweep).
 
     Args:
         path: the YAML file.
@@ -327,7 +327,7 @@ def dump_scenario(scenario: Scenario, sweep: dict[str, Any] | None = None) -> st
 
     Args:
         scenario: the scenario (a sweep's base scenario, for a sweep).
-        sweep: a sweep block to append (see `sim.sweep.Sweep.to_dict`), or None.
+        sweep: a sweep block to append (see `sim.scenario.sweep.Sweep.to_dict`), or None.
     """
     data = scenario.model_dump(mode="json")
     if sweep:

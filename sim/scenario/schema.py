@@ -66,7 +66,7 @@ class PopulationConfig(_Section):
 
 
 class NetworkConfig(_Section):
-    """The starting tie network and its initial strengths (see `sim.network`)."""
+    """The starting tie network and its initial strengths (see `sim.world.network`)."""
 
     generator: Generator = Field(Generator.WATTS_STROGATZ, description="Network generator.")
     degree: int = Field(
