@@ -109,6 +109,8 @@ def run_spec(
             open and before anything runs.
     """
     options = options or Options(workers=1)
+    if options.workers is not None and options.workers < 1:
+        raise ValueError(f"workers: must be at least 1 (got {options.workers})")
     if out is None and resume is None:
         folder: Any = MemoryFolder()
         options.figures = False

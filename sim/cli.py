@@ -30,6 +30,14 @@ EXIT_INTERRUPTED = 130
 SUBCOMMANDS = ("run", "compare", "plot")
 
 
+def _at_least_one(text: str) -> int:
+    """A whole number >= 1 (argparse reports anything else as an invalid value)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
 def _common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replications", type=int, metavar="N", help="override replications")
     p.add_argument("--steps", type=int, metavar="N", help="override steps")
@@ -51,7 +59,7 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--workers",
-        type=int,
+        type=_at_least_one,
         metavar="N",
         help="processes running replications in parallel (default: all cores; 1 = serial)",
     )

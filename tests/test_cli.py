@@ -453,3 +453,20 @@ def test_run_py_with_broken_file_exits_2_without_traceback(tmp_path):
     assert len(lines) == 2
     assert all(line.startswith(f"{bad}: ") for line in lines)
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("workers", ["0", "-4"])
+def test_workers_below_one_is_invalid_input(tmp_path, capsys, workers):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(WEAK_TIES), "--workers", workers, "--out", str(out), "--quiet"])
+    assert exit_info.value.code == EXIT_INVALID
+    assert f"--workers: must be at least 1 (got {workers})" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_the_api_refuses_workers_below_one(tmp_path):
+    from sim import run_scenario
+
+    with pytest.raises(ValueError, match="workers: must be at least 1"):
+        run_scenario(WEAK_TIES, workers=0, out=None)

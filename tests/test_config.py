@@ -398,7 +398,9 @@ def test_edge_list_relative_path_is_resolved_against_the_scenario_file(tmp_path)
 
 @pytest.fixture
 def empty_file(tmp_path) -> Path:
-    return write(tmp_path, "", "empty.yaml")
+    # An explicit empty mapping: every field at its default, on purpose (an empty file is
+    # an error, see test_an_empty_file_is_refused).
+    return write(tmp_path, "{}\n", "defaults.yaml")
 
 
 def test_override_sets_a_field(empty_file):
@@ -520,13 +522,14 @@ def test_round_trip_with_overrides_and_edge_list(tmp_path):
     assert load_scenario(out) == scenario
 
 
-def test_empty_file_is_the_default_scenario(tmp_path):
-    path = write(tmp_path, "", "empty.yaml")
+def test_an_explicit_empty_mapping_is_the_default_scenario(tmp_path):
+    # "{}" says "every default" on purpose; an empty file is refused (see below).
+    path = write(tmp_path, "{}\n", "empty.yaml")
     assert load_scenario(path) == Scenario()
 
 
-def test_comment_only_file_is_the_default_scenario(tmp_path):
-    path = write(tmp_path, "# nothing here\n", "comments.yaml")
+def test_a_commented_empty_mapping_is_the_default_scenario(tmp_path):
+    path = write(tmp_path, "# every field at its default\n{}\n", "comments.yaml")
     assert load_scenario(path) == Scenario()
 
 
@@ -630,3 +633,21 @@ def test_barabasi_albert_degree_must_be_even(tmp_path):
     assert info.value.problems == [
         f"{path}: network.degree: must be even for barabasi_albert (got 5)"
     ]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"])
+def test_an_empty_file_is_refused(tmp_path, text):
+    path = write(tmp_path, text, "empty.yaml")
+    assert only_problem(path) == f"{path}: file is empty (a scenario needs at least one field)"
+
+
+@pytest.mark.parametrize("name", ["..", ".", ".hidden", "-x", "_x", "a/b", "../up"])
+def test_a_name_cannot_leave_the_results_root(tmp_path, name):
+    path = write(tmp_path, f"name: '{name}'\n")
+    line = only_problem(path)
+    assert line.startswith(f"{path}: name: ") and repr(name) in line
+
+
+@pytest.mark.parametrize("name", ["weak_ties", "a.b-c_1", "9lives"])
+def test_ordinary_names_are_accepted(tmp_path, name):
+    assert load_scenario(write(tmp_path, f"name: '{name}'\n")).name == name

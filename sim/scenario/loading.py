@@ -297,9 +297,10 @@ def read_scenario_data(
     """
     path = Path(path)
     data = read_yaml(path)
-    if data is not None and not isinstance(data, dict):
+    if data is None:  # nothing, or only comments: surely not the scenario the user meant
+        raise ScenarioError([f"{path}: file is empty (a scenario needs at least one field)"])
+    if not isinstance(data, dict):
         raise ScenarioError([f"{path}: <top>: must be a mapping of sections"])
-    data = data or {}
     problems: list[str] = []
     for text in overrides or []:
         try:

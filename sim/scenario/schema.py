@@ -344,7 +344,12 @@ class Scenario(_Section):
     """A whole scenario: one YAML file, validated and frozen."""
 
     name: str = Field(
-        "scenario", pattern=r"^[A-Za-z0-9_.-]+$", description="Name; the results folder uses it."
+        "scenario",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description=(
+            "Name: letters, digits, '_', '.' and '-', starting with a letter or digit; the "
+            "results folder uses it, so it can never point outside the results root."
+        ),
     )
     description: str = Field("", description="Free text: what situation this stands for.")
     engine: Engine = Field(
