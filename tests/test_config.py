@@ -1,6 +1,7 @@
 """The scenario schema: error messages for bad files, overrides, round trips, defaults, docs."""
 
 import textwrap
+import time
 from enum import Enum
 from pathlib import Path
 
@@ -651,3 +652,54 @@ def test_a_name_cannot_leave_the_results_root(tmp_path, name):
 @pytest.mark.parametrize("name", ["weak_ties", "a.b-c_1", "9lives"])
 def test_ordinary_names_are_accepted(tmp_path, name):
     assert load_scenario(write(tmp_path, f"name: '{name}'\n")).name == name
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML oddities: one clear line each, never a traceback or a hang
+
+
+def test_a_list_as_a_key_is_one_line_with_its_place(tmp_path):
+    path = write(tmp_path, "? [a, b]\n: 1\n")
+    assert only_problem(path) == (
+        f"{path}: line 1, column 3: invalid YAML: a key must be a plain value (text or a "
+        "number), not a list or mapping"
+    )
+
+
+def test_yaml_nested_thousands_deep_is_one_line(tmp_path):
+    path = write(tmp_path, "a: " + "[" * 3000 + "]" * 3000 + "\n")
+    assert only_problem(path) == f"{path}: invalid YAML: nested too deeply"
+    # The same through an override: the value is kept as text and refused in one line.
+    lines = problems_of(write(tmp_path, "{}\n", "ok.yaml"), ["ties.decay=" + "[" * 3000])
+    assert len(lines) == 1 and lines[0].startswith(f"{tmp_path / 'ok.yaml'}: ties.decay: ")
+    assert len(lines[0]) < 300
+
+
+def test_merge_keys_work_and_the_mappings_own_keys_win(tmp_path):
+    path = write(
+        tmp_path,
+        """\
+        sharing:
+          <<: {p_share: 0.3, p_notice_min: 0.2}
+          p_share: 0.5
+        """,
+    )
+    sc = load_scenario(path)
+    assert (sc.sharing.p_share, sc.sharing.p_notice_min) == (0.5, 0.2)
+    # A key written twice in the mapping itself is still an error.
+    twice = write(tmp_path, "sharing:\n  p_share: 0.3\n  p_share: 0.5\n", "twice.yaml")
+    assert "appears twice" in only_problem(twice)
+
+
+def test_an_alias_bomb_is_refused_quickly_with_short_messages(tmp_path):
+    # 1 KB that expands to 9^8 = 43 million integers if anything walks it: the message must
+    # quote a bounded piece of the value (the old loader echoed it whole: minutes, gigabytes).
+    levels = ["a: &a [1,1,1,1,1,1,1,1,1]"]
+    for prev, name in zip("abcdefg", "bcdefgh", strict=True):
+        levels.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    path = write(tmp_path, "\n".join(levels) + "\ncommunity: {topics: *h}\n")
+    t0 = time.perf_counter()
+    lines = problems_of(path)
+    assert time.perf_counter() - t0 < 30
+    topics = [line for line in lines if "community.topics" in line]
+    assert topics and all(len(line) < 300 for line in lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ def _format_error(source: str, err: dict[str, Any]) -> list[str]:
     elif etype == "enum":
         msg = f"must be one of {ctx.get('expected', '')}"
     msg = msg[0].lower() + msg[1:] if msg else msg
-    shown = "" if isinstance(got, dict) else f" (got {got!r})"
+    shown = "" if isinstance(got, dict) else f" (got {_short(got)})"
     return [f"{source}: {path or '<top>'}: {msg}{shown}"]
 
 
@@ -144,21 +145,52 @@ def validate(data: Any, source: str = "<scenario>") -> Scenario:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """A YAML loader that refuses a key given twice in one mapping (else the last one wins)."""
+    """A YAML loader that refuses a key given twice in one mapping (else the last one wins).
+
+    Merge keys (``<<: *anchor``) work as in plain YAML: the mapping's own keys override the
+    merged ones; only a key written twice in the mapping itself is an error. A key must be a
+    plain value (a list or mapping as a key is refused with its line).
+    """
 
     def construct_mapping(self, node, deep=False):  # noqa: D102
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
             key = self.construct_object(key_node, deep=deep)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    "a key must be a plain value (text or a number), not a list or mapping",
+                    key_node.start_mark,
+                ) from None
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
-                    f"key '{key}' appears twice (first on line {seen[key]})",
+                    f"key '{str(key)[:MAX_SHOWN]}' appears twice (first on line {seen[key]})",
                     key_node.start_mark,
                 )
             seen[key] = key_node.start_mark.line + 1
+        self.flatten_mapping(node)
         return super().construct_mapping(node, deep=deep)
+
+
+MAX_SHOWN = 80
+"""Longest rendering of an offending value in a message (a huge value is cut, not echoed)."""
+
+_REPR = reprlib.Repr()  # attributes set one by one: Python 3.11's Repr takes no arguments
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxtuple = 3, 6, 6, 6
+_REPR.maxstring, _REPR.maxother = 60, 60
+
+
+def _short(value: Any) -> str:
+    """`repr` of a value in at most `MAX_SHOWN` characters, without walking all of it."""
+    text = _REPR.repr(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
 
 
 def read_yaml(path: str | Path) -> Any:
@@ -172,6 +204,8 @@ def read_yaml(path: str | Path) -> Any:
         raise ScenarioError([f"{p}: cannot read: not UTF-8 text"]) from None
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise ScenarioError([f"{p}: invalid YAML: nested too deeply"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -186,7 +220,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         raise ScenarioError([f"--set {text}: expected section.field=value"])
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         value = raw
     return [p for p in key.strip().split(".")], value
 
