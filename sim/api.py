@@ -87,6 +87,19 @@ def _command(function: str, what: Any, options: dict[str, Any]) -> str:
     return f"sim.api.{function}({', '.join(shown)})"
 
 
+def _options(
+    workers: int | None, scheduler: Any, progress: bool, figures: bool, command: str
+) -> Options:
+    """The executor and reporting options of an API call (the CLI builds its own)."""
+    return Options(
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        figures=figures,
+        command=command,
+    )
+
+
 def run_spec(
     spec: Spec,
     *,
@@ -180,12 +193,12 @@ def run_scenario(
         spec = resume_spec(Path(resume), ovr)
     else:
         spec = scenario_spec(scenario, ovr)
-    options = Options(
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        figures=figures,
-        command=_command("run_scenario", scenario, {"overrides": ovr, "resume": resume}),
+    options = _options(
+        workers,
+        scheduler,
+        progress,
+        figures,
+        _command("run_scenario", scenario, {"overrides": ovr, "resume": resume}),
     )
     return run_spec(spec, out=out, resume=resume, options=options)
 
@@ -215,12 +228,12 @@ def run_sweep(
     spec = scenario_spec(scenario, ovr)
     if spec.kind != "sweep":
         raise ScenarioError([f"{scenario}: sweep: no sweep block (use run_scenario)"])
-    options = Options(
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        figures=figures,
-        command=_command("run_sweep", scenario, {"overrides": ovr, "resume": resume}),
+    options = _options(
+        workers,
+        scheduler,
+        progress,
+        figures,
+        _command("run_sweep", scenario, {"overrides": ovr, "resume": resume}),
     )
     return run_spec(spec, out=out, resume=resume, options=options)
 
@@ -254,12 +267,12 @@ def compare_scenarios(
     if not items and resume is not None:
         items = list(compared_files(Path(resume)))
     spec = compare_spec(items, ovr)
-    options = Options(
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        figures=figures,
-        command=_command("compare_scenarios", [str(i) for i in items], {"overrides": ovr}),
+    options = _options(
+        workers,
+        scheduler,
+        progress,
+        figures,
+        _command("compare_scenarios", [str(i) for i in items], {"overrides": ovr}),
     )
     return run_spec(spec, out=out, resume=resume, options=options)
 

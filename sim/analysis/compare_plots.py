@@ -20,8 +20,10 @@ from sim.analysis.plotting import (
     _has_values,
     add_note,
     axis_label,
+    drawable_panels,
     plot_band,
     save_figure,
+    stacked_axes,
 )
 from sim.analysis.stats import _t_halfwidth
 
@@ -79,17 +81,10 @@ def plot_compare(
     groups = {name: ts[ts[by] == name] for name in order}
     written = []
     for stem, panels in COMPARE_FIGURES.items():
-        panels = [[c for c in cols if _has_values(ts, c)] for cols in panels]
-        panels = [cols for cols in panels if cols]
+        panels = drawable_panels(ts, panels)
         if not panels:
             continue
-        fig, axes = plt.subplots(
-            len(panels),
-            1,
-            sharex=True,
-            squeeze=False,
-            figsize=(FIGURE_WIDTH, PANEL_HEIGHT * len(panels)),
-        )
+        fig, axes = stacked_axes(len(panels))
         try:
             for ax, cols in zip(axes[:, 0], panels, strict=True):
                 for column in cols:

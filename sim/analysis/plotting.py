@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import io  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -160,6 +161,23 @@ def color_for(column: str, classes: list[str] | None = None) -> str | None:
     return None
 
 
+def drawable_panels(ts: pd.DataFrame, panels: list[list[str]]) -> list[list[str]]:
+    """The panels' columns that have values in `ts`, without the panels left empty."""
+    kept = [[c for c in columns if _has_values(ts, c)] for columns in panels]
+    return [columns for columns in kept if columns]
+
+
+def stacked_axes(n_panels: int) -> tuple[Figure, np.ndarray]:
+    """A figure of `n_panels` panels stacked over one shared time axis."""
+    return plt.subplots(
+        n_panels,
+        1,
+        sharex=True,
+        squeeze=False,
+        figsize=(FIGURE_WIDTH, PANEL_HEIGHT * n_panels),
+    )
+
+
 def _has_values(ts: pd.DataFrame, column: str) -> bool:
     """Whether `column` is in `ts` and has at least one non-NaN value."""
     return column in ts.columns and bool(ts[column].notna().any())
@@ -250,18 +268,11 @@ def _draw_figure(
 
     `note`, if given, is printed in small type under the panels.
     """
-    panels = [[c for c in columns if _has_values(ts, c)] for columns in panels]
-    panels = [columns for columns in panels if columns]
+    panels = drawable_panels(ts, panels)
     if not panels:
         return None
     classes = item_classes(ts, "share_aware")
-    fig, axes = plt.subplots(
-        len(panels),
-        1,
-        sharex=True,
-        squeeze=False,
-        figsize=(FIGURE_WIDTH, PANEL_HEIGHT * len(panels)),
-    )
+    fig, axes = stacked_axes(len(panels))
     try:
         band_note = _band_note(ts, level)
         for ax, columns in zip(axes[:, 0], panels, strict=True):
