@@ -59,6 +59,38 @@ def test_scenarios_differing_in_structure_have_the_same_learners_and_seed_holder
     assert 0 < models["hybrid"].member.sum() < base.n_agents
 
 
+@pytest.mark.parametrize("name", ["closed_community", "hybrid"])
+def test_a_control_differs_from_its_scenario_only_in_the_shared_interest(name):
+    # scenarios/controls/<name>_own_interests.yaml: the same file with community.topics
+    # empty. Same replication -> the same learners, members, seed holders and start network
+    # as <name>, and exactly the interests of social_network (no topic added for members),
+    # so social_network -> control is the structural effect, control -> <name> the interest.
+    seed = replication_seeds(20261122, 2)[1]
+    control_sc = load_scenario(ROOT / "scenarios" / "controls" / f"{name}_own_interests.yaml")
+    full_sc = shipped(name)
+    diff = [
+        k
+        for k, v in control_sc.model_dump().items()
+        if k not in ("name", "description") and v != full_sc.model_dump()[k]
+    ]
+    assert diff == ["community"]
+    assert control_sc.community.topics == [] and full_sc.community.topics
+    assert control_sc.community.model_copy(update={"topics": full_sc.community.topics}) == (
+        full_sc.community
+    )
+    control, full = make_model(control_sc, rng=seed), make_model(full_sc, rng=seed)
+    base = make_model(shipped("social_network"), rng=seed)
+    np.testing.assert_array_equal(control.interest, base.interest)
+    np.testing.assert_array_equal(control.member, full.member)
+    np.testing.assert_array_equal(control.knowledge, full.knowledge)
+    np.testing.assert_array_equal(control.activity, full.activity)
+    assert control.ties.keys().tolist() == full.ties.keys().tolist()
+    # The shared topics are what the full scenario adds, and only for its members.
+    added = full.interest & ~control.interest
+    assert added.any() and not added[~full.member].any()
+    assert set(np.flatnonzero(added.any(axis=0))) <= set(full_sc.community.topics)
+
+
 def test_a_change_in_one_rule_does_not_move_the_draws_of_another():
     # Asking more often changes the help stream's use, not who shares what in step 1.
     seed = 7
