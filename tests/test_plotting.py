@@ -9,6 +9,7 @@ from matplotlib.collections import PolyCollection
 from sim.analysis.plotting import (
     COLORS,
     DEPTH_NOTE,
+    LABEL_WIDTH,
     _draw_figure,
     _figure_panels,
     axis_label,
@@ -185,6 +186,16 @@ def test_spread_axis_is_labelled_by_the_base_metric():
         assert "share_aware__facts" not in fig.axes[0].get_ylabel()
     finally:
         plt.close(fig)
+
+
+def test_a_long_axis_label_is_broken_to_fit_the_panel():
+    # "(share_aware; share of learner-item pairs)" is 42 characters: wider than a panel is
+    # high, so it is broken between words, and nothing is lost.
+    label = axis_label("share_aware")
+    lines = label.split("\n")
+    assert lines[0] == "share aware" and len(lines) == 3
+    assert all(len(line) <= LABEL_WIDTH for line in lines[1:])
+    assert " ".join(lines[1:]) == "(share_aware; share of learner-item pairs)"
 
 
 def test_class_colors_are_stable_and_distinct():

@@ -51,6 +51,19 @@ COMPARE_FIGURES = {
 """Overlay figures of a comparison: file stem -> panels -> columns."""
 
 
+LEGEND_INSIDE_MAX = 3
+"""Most scenarios whose legend goes inside the panel; with more it goes beside it."""
+
+TITLE_MAX = 70
+"""Longest figure title naming the scenarios; a longer one counts them instead."""
+
+
+def compare_title(order: list[str]) -> str:
+    """``a vs b vs c``, or ``6 scenarios`` when that would not fit the figure."""
+    title = " vs ".join(str(o) for o in order)
+    return title if len(title) <= TITLE_MAX else f"{len(order)} scenarios"
+
+
 def plot_compare(
     ts: pd.DataFrame,
     out_dir: str | Path,
@@ -102,14 +115,17 @@ def plot_compare(
                     ax.set_ylim(-0.02, 1.02)
                 ax.grid(True, alpha=0.3)
                 n = ts["replication"].nunique() if "replication" in ts.columns else 1
+                # Beyond a few scenarios the legend would hide curves: put it beside them.
+                beside = len(groups) > LEGEND_INSIDE_MAX
                 ax.legend(
-                    title=f"mean, band = central {level:.0%} of {n} replications",
+                    title=f"mean, band = central {level:.0%}\nof {n} replications",
                     fontsize="small",
                     title_fontsize="small",
-                    loc="best",
+                    loc="upper left" if beside else "best",
+                    bbox_to_anchor=(1.02, 1.0) if beside else None,
                 )
             axes[-1, 0].set_xlabel(axis_label("step"))
-            fig.suptitle(" vs ".join(str(o) for o in order))
+            fig.suptitle(compare_title(order))
             fig.tight_layout()
             if stem in FIGURE_NOTES:
                 add_note(fig, FIGURE_NOTES[stem])

@@ -8,6 +8,7 @@ view (one mapping, `LABELS`, used by every figure), so one name stays one concep
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -111,7 +112,13 @@ def axis_label(columns: list[str] | str) -> str:
     if columns == ["step"]:
         return label_for("step")
     words = ", ".join(dict.fromkeys(LABELS[b][0] for b in bases))
-    return f"{words}\n({', '.join(columns)}; {units.pop()})"
+    detail = f"({', '.join(columns)}; {units.pop()})"
+    # A panel is PANEL_HEIGHT inches high: break the second line where it would not fit.
+    return "\n".join([words, *textwrap.wrap(detail, LABEL_WIDTH, break_on_hyphens=False)])
+
+
+LABEL_WIDTH = 36
+"""Characters per line of an axis label's column-and-unit line (it fits a panel's height)."""
 
 
 BAND_LEVEL = 0.9
