@@ -1,0 +1,108 @@
+"""Sensitivity indices through sim.analysis.sensitivity: known answers, noise, scales."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.sensitivity import Factor, analyse, design, noise_share
+
+
+def _tables(x: np.ndarray, y_runs: np.ndarray, factors):
+    """points and summary tables as a sweep folder holds them (y_runs: points x replications)."""
+    points = pd.DataFrame(x, columns=[f.name for f in factors])
+    points.insert(0, "point", np.arange(len(x)))
+    reps = y_runs.shape[1]
+    summary = pd.DataFrame(
+        {
+            "point": np.repeat(np.arange(len(x)), reps),
+            "replication": np.tile(np.arange(reps), len(x)),
+            "y": y_runs.ravel(),
+        }
+    )
+    return points, summary
+
+
+def test_sobol_indices_of_the_ishigami_function_match_the_analytic_values():
+    # Ishigami (a = 7, b = 0.1) on [-pi, pi]^3 (Ishigami & Homma 1990): V = a^2/8 + b pi^4/5
+    # + b^2 pi^8/18 + 1/2; V1 = (1 + b pi^4/5)^2 / 2, V2 = a^2/8, V13 = b^2 pi^8 (1/18 - 1/50).
+    a, b = 7.0, 0.1
+    v1, v2 = 0.5 * (1 + b * math.pi**4 / 5) ** 2, a**2 / 8
+    v13 = b**2 * math.pi**8 * (1 / 18 - 1 / 50)
+    v = v1 + v2 + v13
+    s1 = {"x1": v1 / v, "x2": v2 / v, "x3": 0.0}
+    st = {"x1": (v1 + v13) / v, "x2": v2 / v, "x3": v13 / v}
+    factors = [Factor(f"x{i}", -math.pi, math.pi) for i in (1, 2, 3)]
+    x = design(factors, "sobol_indices", 1024, seed=3)
+    assert x.shape == (1024 * (3 + 2), 3)
+    y = np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+    points, summary = _tables(x, y[:, None], factors)
+    # One replication per point: no noise part. Six intervals at 99.9 % each: a correct
+    # estimator misses any of them with probability at most 0.6 %.
+    res = analyse(points, summary, factors, "sobol_indices", ["y"], confidence=0.999, seed=1)
+    got = res.set_index(["parameter", "index"])
+    for name in s1:
+        for index, truth in (("S1", s1[name]), ("ST", st[name])):
+            r = got.loc[(name, index)]
+            assert r["ci_lo"] <= truth <= r["ci_hi"], (name, index, r["value"], truth)
+            assert r["noise_half"] == 0.0
+    # Not vacuous: the intervals are narrow enough to tell x1's S1 from its ST.
+    assert got.loc[("x1", "S1"), "ci_hi"] < st["x1"]
+    assert math.isnan(got.loc[("", "noise_share"), "value"])
+
+
+def test_morris_elementary_effects_of_a_linear_function_are_its_slopes():
+    # y = 2 x1 + 0 x2 + 5 log10(x3). SALib's elementary effects are per whole range of a
+    # factor (inputs scaled to [0, 1]): x1 on [0, 2] gives exactly 2 * 2 = 4 every time
+    # (sigma 0), x2 exactly 0, and x3, sampled on a log scale over 3 decades, 5 * 3 = 15.
+    factors = [Factor("x1", 0.0, 2.0), Factor("x2", 0.0, 1.0), Factor("x3", 0.01, 10.0, log=True)]
+    x = design(factors, "morris", 20, seed=4)
+    assert x.shape == (20 * 4, 3) and x[:, 2].min() >= 0.01 and x[:, 2].max() <= 10.0
+    y = 2 * x[:, 0] + 5 * np.log10(x[:, 2])
+    points, summary = _tables(x, y[:, None], factors)
+    got = analyse(points, summary, factors, "morris", ["y"]).set_index(["parameter", "index"])
+    assert got.loc[("x1", "mu_star"), "value"] == pytest.approx(4.0)
+    assert got.loc[("x1", "sigma"), "value"] == pytest.approx(0.0, abs=1e-9)
+    assert got.loc[("x2", "mu_star"), "value"] == pytest.approx(0.0, abs=1e-12)
+    assert got.loc[("x3", "mu_star"), "value"] == pytest.approx(15.0)
+
+
+def test_noise_share_is_the_within_point_share_of_variance():
+    # y = x1 + N(0, sigma^2), x1 uniform on [0, 1]: between-point variance 1/12, within
+    # sigma^2. With 400 points x 5 replications the estimate's relative sd is a few percent.
+    rng = np.random.default_rng(0)
+    x1 = rng.random(400)
+    for sigma in (0.1, 1.0):
+        y = x1[:, None] + rng.normal(0.0, sigma, (400, 5))
+        _, summary = _tables(x1[:, None], y, [Factor("x1", 0, 1)])
+        truth = sigma**2 / (sigma**2 + 1 / 12)
+        assert noise_share(summary, "y") == pytest.approx(truth, rel=0.15)
+
+
+def test_replication_noise_widens_the_intervals_and_is_reported():
+    # pawn on an LHS-like design: y = x1 + noise. With small noise x1 dominates and x2's
+    # index is small; with large noise the noise part of every interval is larger.
+    rng = np.random.default_rng(1)
+    factors = [Factor("x1", 0.0, 1.0), Factor("x2", 0.0, 1.0)]
+    x = rng.random((300, 2))
+    out = {}
+    for sigma in (0.05, 1.0):
+        y = x[:, [0]] + rng.normal(0.0, sigma, (300, 4))
+        points, summary = _tables(x, y, factors)
+        res = analyse(points, summary, factors, "pawn", ["y"], n_boot=20, seed=2)
+        out[sigma] = res.set_index(["parameter", "index"])
+    quiet, noisy = out[0.05], out[1.0]
+    assert quiet.loc[("x1", "pawn"), "value"] > 3 * quiet.loc[("x2", "pawn"), "value"]
+    assert quiet.loc[("x1", "S1"), "ci_lo"] > 0.8 > quiet.loc[("x2", "S1"), "ci_hi"]
+    assert noisy.loc[("x1", "S1"), "noise_half"] > 3 * quiet.loc[("x1", "S1"), "noise_half"]
+    assert noisy.loc[("", "noise_share"), "value"] > 0.5 > quiet.loc[("", "noise_share"), "value"]
+    # The interval adds the two halves in variance.
+    r = noisy.loc[("x1", "S1")]
+    half = math.hypot(r["design_half"], r["noise_half"])
+    assert r["ci_hi"] - r["value"] == pytest.approx(half)
+
+
+def test_design_refuses_a_method_without_a_design():
+    with pytest.raises(ValueError, match="no design of its own"):
+        design([Factor("x", 0, 1)], "lhs", 8, seed=0)
