@@ -106,3 +106,41 @@ def test_replication_noise_widens_the_intervals_and_is_reported():
 def test_design_refuses_a_method_without_a_design():
     with pytest.raises(ValueError, match="no design of its own"):
         design([Factor("x", 0, 1)], "lhs", 8, seed=0)
+
+
+def test_the_figure_sorts_parameters_by_total_effect(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.sensitivity import plot_sensitivity
+
+    table = pd.DataFrame(
+        [
+            ["y", "a", "S1", 0.1, 0.0, 0.2, 0.1, 0.0],
+            ["y", "a", "ST", 0.2, 0.1, 0.3, 0.1, 0.0],
+            ["y", "b", "S1", 0.5, 0.4, 0.6, 0.1, 0.0],
+            ["y", "b", "ST", 0.7, 0.6, 0.8, 0.1, 0.0],
+            ["y", "", "noise_share", 0.3, np.nan, np.nan, np.nan, np.nan],
+        ],
+        columns=[
+            "outcome",
+            "parameter",
+            "index",
+            "value",
+            "ci_lo",
+            "ci_hi",
+            "design_half",
+            "noise_half",
+        ],
+    )
+    opened = []
+    real = plt.subplots
+    plt.subplots = lambda *a, **k: opened.append(real(*a, **k)) or opened[-1]
+    try:
+        path = plot_sensitivity(table, "y", "sobol_indices", tmp_path / "s.png")
+    finally:
+        plt.subplots = real
+    assert path.exists() and path.stat().st_size > 0
+    ax = opened[0][1]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["b", "a"]  # ST 0.7 before 0.2
+    assert "noise" in ax.get_title() and "0.30" in ax.get_title()
+    assert plot_sensitivity(table, "other", "sobol_indices", tmp_path / "t.png") is None

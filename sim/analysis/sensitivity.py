@@ -289,3 +289,60 @@ def analyse(
         share = noise_share(runs, outcome)
         rows.append([outcome, "", "noise_share", share, np.nan, np.nan, np.nan, np.nan])
     return pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+
+ORDER_INDEX = {"sobol_indices": "ST", "morris": "mu_star", "pawn": "pawn"}
+"""The index that sorts the parameters of a method's figure (their total effect)."""
+
+
+def plot_sensitivity(table: pd.DataFrame, outcome: str, method: str, path: Any) -> Any:
+    """Bars of each index per parameter with its interval, parameters by total effect.
+
+    Args:
+        table: `analyse`'s table.
+        outcome: the outcome to draw.
+        method: the method that made the table (it says which index sorts the bars).
+        path: the PNG file to write.
+
+    Returns:
+        The path written, or None if the table has no index of that outcome.
+    """
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.plotting import label_for, save_figure
+
+    part = table[(table["outcome"] == outcome) & (table["parameter"] != "")]
+    part = part[~part["index"].isin(["S2"])]
+    if part.empty:
+        return None
+    key = ORDER_INDEX.get(method, part["index"].iloc[0])
+    order = part[part["index"] == key].sort_values("value", ascending=False)["parameter"]
+    indices = list(dict.fromkeys(part["index"]))
+    width = 0.8 / len(indices)
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 + 0.45 * len(order) * len(indices)))
+    try:
+        for k, index in enumerate(indices):
+            rows = part[part["index"] == index].set_index("parameter").reindex(order)
+            y = np.arange(len(order)) + k * width
+            err = np.vstack([rows["value"] - rows["ci_lo"], rows["ci_hi"] - rows["value"]])
+            ax.barh(y, rows["value"], height=width, xerr=np.nan_to_num(err), label=index, capsize=2)
+        ax.set_yticks(np.arange(len(order)) + width * (len(indices) - 1) / 2, list(order))
+        ax.invert_yaxis()
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        noise = table[(table["outcome"] == outcome) & (table["index"] == "noise_share")]
+        share = float(noise["value"].iloc[0]) if len(noise) else float("nan")
+        ax.set_title(
+            f"{label_for(outcome)}: sensitivity ({method}), 95 % intervals\n"
+            f"share of variance between replications (noise): {share:.2f}",
+            fontsize="medium",
+        )
+        ax.legend(fontsize="small")
+        ax.grid(True, axis="x", alpha=0.3)
+        fig.tight_layout()
+        save_figure(fig, path)
+    finally:
+        plt.close(fig)
+    return path
