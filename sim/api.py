@@ -88,7 +88,13 @@ def _command(function: str, what: Any, options: dict[str, Any]) -> str:
 
 
 def _options(
-    workers: int | None, scheduler: Any, progress: bool, figures: bool, command: str
+    workers: int | None,
+    scheduler: Any,
+    progress: bool,
+    figures: bool,
+    command: str,
+    wait: bool = False,
+    force: bool = False,
 ) -> Options:
     """The executor and reporting options of an API call (the CLI builds its own)."""
     return Options(
@@ -97,6 +103,8 @@ def _options(
         progress=progress,
         figures=figures,
         command=command,
+        wait=wait,
+        force=force,
     )
 
 
@@ -111,30 +119,47 @@ def run_spec(
     """Run a prepared experiment (see `sim.experiment.spec`) and gather its tables.
 
     The step under `run_scenario`, `run_sweep` and `compare_scenarios` (and the command
-    line, which reports as it goes).
+    line, which reports as it goes). A results folder on disk is held exclusively for the
+    whole run (`sim.experiment.lock`): another process running into it gets `FolderBusy`, or
+    waits with ``options.wait``. Damaged run files found in it are moved to
+    ``runs/damaged/``, listed in the manifest's ``damaged_runs`` and done again.
 
     Args:
         spec: what to run.
         out: results root; None (without `resume`) keeps everything in memory.
-        resume: a results folder to finish.
-        options: executor, progress bar, figures, recorded command.
+        resume: a results folder to finish; it must hold the same experiment as `spec`
+            (more replications are fine) unless ``options.force``.
+        options: executor, progress bar, figures, recorded command, wait, force, notices.
         on_folder: called with the results folder, and whether it is resumed, once it is
-            open and before anything runs.
+            open and held and before anything runs.
+
+    Raises:
+        sim.experiment.lock.FolderBusy: if another process holds the folder.
+        sim.experiment.spec.FolderMismatch: if `resume` holds another experiment.
     """
     options = options or Options(workers=1)
     if options.workers is not None and options.workers < 1:
         raise ValueError(f"workers: must be at least 1 (got {options.workers})")
     if out is None and resume is None:
-        folder: Any = MemoryFolder()
+        memory = MemoryFolder()
         options.figures = False
-    else:
-        root = Path("results" if out is None else out)
-        folder, resumed = orchestrate.open_folder(
-            spec, root, None if resume is None else Path(resume)
-        )
+        return _results(spec, memory, orchestrate.run(spec, memory, options))
+    root = Path("results" if out is None else out)
+    with orchestrate.open_folder(
+        spec,
+        root,
+        None if resume is None else Path(resume),
+        wait=options.wait,
+        force=options.force,
+        notify=options.notify,
+    ) as (folder, resumed):
         if on_folder is not None:
             on_folder(folder, resumed)
-    report = orchestrate.run(spec, folder, options)
+        return _results(spec, folder, orchestrate.run(spec, folder, options))
+
+
+def _results(spec: Spec, folder: Any, report: orchestrate.Report) -> Results:
+    """The `Results` of a finished run, its time series read back from the folder."""
     timeseries = folder.read_timeseries() if report.finished else pd.DataFrame()
     assert spec.base is not None
     return Results(
@@ -164,6 +189,8 @@ def run_scenario(
     resume: str | Path | None = None,
     figures: bool = True,
     progress: bool = False,
+    wait: bool = False,
+    force: bool = False,
 ) -> Results:
     """Run a scenario's replications, or every point of its sweep block.
 
@@ -181,9 +208,16 @@ def run_scenario(
         resume: a results folder whose unfinished runs to finish.
         figures: draw ``figures/`` (never with ``out=None``).
         progress: show a progress bar.
+        wait: if another process is running into the same results folder, wait for it
+            (then resume its folder) instead of raising `FolderBusy`.
+        force: resume `resume` even if it holds another experiment than this call's.
 
     Raises:
         ScenarioError: if the scenario, an override or an edge-list file is invalid.
+        sim.experiment.lock.FolderBusy: if another process holds the results folder (a
+            `ScenarioError`).
+        sim.experiment.spec.FolderMismatch: if `resume` holds another experiment (a
+            `ScenarioError`).
         sim.experiment.ExecutorError: if the process pool or cluster broke down.
     """
     ovr = shortcut_overrides(overrides, replications, steps, seed)
@@ -199,6 +233,8 @@ def run_scenario(
         progress,
         figures,
         _command("run_scenario", scenario, {"overrides": ovr, "resume": resume}),
+        wait,
+        force,
     )
     return run_spec(spec, out=out, resume=resume, options=options)
 
@@ -216,6 +252,8 @@ def run_sweep(
     resume: str | Path | None = None,
     figures: bool = True,
     progress: bool = False,
+    wait: bool = False,
+    force: bool = False,
 ) -> Results:
     """Run every point of a scenario file's sweep block (options as `run_scenario`).
 
@@ -234,6 +272,8 @@ def run_sweep(
         progress,
         figures,
         _command("run_sweep", scenario, {"overrides": ovr, "resume": resume}),
+        wait,
+        force,
     )
     return run_spec(spec, out=out, resume=resume, options=options)
 
@@ -251,6 +291,8 @@ def compare_scenarios(
     resume: str | Path | None = None,
     figures: bool = True,
     progress: bool = False,
+    wait: bool = False,
+    force: bool = False,
 ) -> Results:
     """Run scenarios on shared seeds (the first one's) and their paired differences.
 
@@ -273,6 +315,8 @@ def compare_scenarios(
         progress,
         figures,
         _command("compare_scenarios", [str(i) for i in items], {"overrides": ovr}),
+        wait,
+        force,
     )
     return run_spec(spec, out=out, resume=resume, options=options)
 

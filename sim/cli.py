@@ -73,7 +73,20 @@ def _common_options(p: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="DIR",
         help="finish the unfinished runs of this results folder (default: an unfinished folder "
-        "of the same experiment is found and resumed)",
+        "of the same experiment is found and resumed); refused if DIR holds a different "
+        "scenario (more --replications are fine), unless --force",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --resume: resume DIR even if its scenario differs from the command's (its "
+        "runs with a known key are reused, its tables rewritten)",
+    )
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another run.py is running into the same results folder, wait for it to finish "
+        "(then resume that folder) instead of exiting with status 2",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
     p.add_argument("--no-figures", action="store_true", help="skip writing figures/")
@@ -132,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status.
 
     0: done (some runs may have failed: see failures.csv); 1: every run failed; 2: invalid
-    input; 130: interrupted (finished runs are kept; rerun to resume).
+    input, a results folder in use by another process (see --wait), or --resume of a folder
+    holding another scenario (see --force); 130: interrupted (finished runs are kept; rerun
+    to resume).
     """
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or args_list[0] not in (*SUBCOMMANDS, "-h", "--help"):
@@ -191,6 +206,11 @@ def _cmd_plot(args: argparse.Namespace, argv: list[str] | None) -> int:
     return EXIT_OK
 
 
+def _notice(line: str) -> None:
+    """Print a notice of the run (waiting for a folder, a damaged run file) to stderr."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def _execute(spec: Spec, args: argparse.Namespace, argv: list[str] | None) -> int:
     """Open (or resume) the results folder, run what is missing, and report."""
     for note in spec.notes:
@@ -208,6 +228,9 @@ def _execute(spec: Spec, args: argparse.Namespace, argv: list[str] | None) -> in
         progress=not args.quiet,
         figures=not args.no_figures,
         command=shlex.join(["run.py", *(sys.argv[1:] if argv is None else argv)]),
+        wait=args.wait,
+        force=args.force,
+        notify=_notice,
     )
     try:
         res = api.run_spec(

@@ -9,7 +9,9 @@ manifest. Both front ends build on it: the command line (`sim.cli`) and the libr
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,23 +24,31 @@ from tqdm import tqdm
 from sim.analysis import compare_plots, comparisons, plotting, stats, sweep_plots
 from sim.analysis.survival import is_time_column
 from sim.experiment import storage
-from sim.experiment.jobs import jobs_table, plan_jobs
+from sim.experiment.jobs import Job, jobs_table, plan_jobs
+from sim.experiment.lock import FolderBusy, FolderLock, locked
 from sim.experiment.manifest import manifest
 from sim.experiment.runners import default_workers, run_experiment
-from sim.experiment.spec import Spec
+from sim.experiment.spec import FolderMismatch, Spec, folder_difference
 from sim.experiment.storage import Folder, ResultsFolder
 from sim.scenario import ScenarioError
 
 
 @dataclass
 class Options:
-    """How to run: executor, progress bar, figures, and the command recorded in the manifest."""
+    """How to run: executor, progress bar, figures, command recorded, busy or other folders.
+
+    `wait` and `force` say what to do about a results folder that another process holds, or
+    that holds another experiment (see `open_folder`).
+    """
 
     workers: int | None = None  # None: all cores
     scheduler: Any = None  # a Dask scheduler address or client
     progress: bool = False
     figures: bool = True
     command: str = ""
+    wait: bool = False  # wait for a folder another process runs into (else: FolderBusy)
+    force: bool = False  # resume a folder even if it holds another experiment
+    notify: Callable[[str], None] | None = None  # one-line notices (waiting, damaged run files)
 
 
 @dataclass
@@ -57,23 +67,98 @@ class Report:
 # Where
 
 
-def open_folder(spec: Spec, out: Path, resume: Path | None = None) -> tuple[ResultsFolder, bool]:
-    """The results folder to run into, and whether it is resumed.
+@contextlib.contextmanager
+def open_folder(
+    spec: Spec,
+    out: Path,
+    resume: Path | None = None,
+    *,
+    wait: bool = False,
+    force: bool = False,
+    notify: Callable[[str], None] | None = None,
+) -> Iterator[tuple[ResultsFolder, bool]]:
+    """Hold the results folder to run into, and say whether it is resumed (a ``with`` block).
 
     `resume` names the folder; otherwise the newest unfinished folder of the same experiment
-    under ``<out>/<name>/`` is resumed, or a new stamped folder made.
+    under ``<out>/<name>/`` is resumed, or a new stamped folder made. The folder is locked
+    (`sim.experiment.lock`) before anything in it is touched, and let go at the end of the
+    block, however it ends.
+
+    Args:
+        spec: what will run.
+        out: the results root.
+        resume: a results folder to finish.
+        wait: wait for a folder another process holds, instead of raising `FolderBusy`.
+        force: resume `resume` even if it holds another experiment.
+        notify: called with a line before waiting.
 
     Raises:
         ScenarioError: if `resume` is not a results folder.
+        FolderBusy: if another process holds the folder (and not `wait`).
+        FolderMismatch: if `resume` holds another experiment than `spec` (and not `force`).
     """
-    if resume is not None:
-        if not (Path(resume) / storage.MANIFEST).is_file():
-            raise ScenarioError([f"--resume {resume}: not a results folder (no manifest.json)"])
-        return ResultsFolder(resume), True
-    found = storage.find_resumable(out, spec.name, spec.fingerprint)
-    if found is not None:
-        return ResultsFolder(found), True
-    return ResultsFolder.create(out, spec.name), False
+    if resume is None:
+        folder, resumed, lock = _choose_folder(spec, Path(out), wait, notify)
+        with lock:
+            yield folder, resumed
+        return
+    resume = Path(resume)
+    if not (resume / storage.MANIFEST).is_file():
+        raise ScenarioError([f"--resume {resume}: not a results folder (no manifest.json)"])
+    with locked(resume, wait, notify):
+        problem = None if force else folder_difference(spec, resume)
+        if problem is not None:
+            raise FolderMismatch(
+                [
+                    f"--resume {resume}: the folder holds another experiment: {problem} "
+                    "(--force resumes it anyway)"
+                ]
+            )
+        yield ResultsFolder(resume), True
+
+
+def _choose_folder(
+    spec: Spec, out: Path, wait: bool, notify: Callable[[str], None] | None
+) -> tuple[ResultsFolder, bool, FolderLock]:
+    """The newest unfinished folder of the same experiment, or a new one, locked.
+
+    The choice is made holding the lock of ``<out>/<name>/`` (for an instant), and a new
+    folder is claimed (its manifest written) before that lock is let go, so two identical
+    commands started together never make two folders: the second finds the first's folder
+    held, and raises `FolderBusy` or waits for it (and then resumes it, finished or not).
+    """
+    base = out / spec.name
+    base.mkdir(parents=True, exist_ok=True)
+    while True:
+        with locked(base, wait=True):
+            found = storage.find_resumable(out, spec.name, spec.fingerprint)
+            if found is None:
+                folder = ResultsFolder.create(out, spec.name)
+                lock = FolderLock(folder.path)
+                lock.acquire()
+                try:
+                    _claim(spec, folder)
+                except BaseException:
+                    lock.release()
+                    raise
+                return folder, False, lock
+            lock = FolderLock(found)
+            if lock.try_acquire():
+                return ResultsFolder(found), True, lock
+            if not wait:
+                raise FolderBusy(found, lock.holder())
+        lock.acquire(wait=True, notify=notify)
+        if ResultsFolder(found).read_manifest().get("fingerprint") == spec.fingerprint:
+            return ResultsFolder(found), True, lock
+        lock.release()  # the holder made it another experiment (--force): choose again
+
+
+def _claim(spec: Spec, folder: ResultsFolder) -> None:
+    """Mark a new folder as this experiment's: its scenario(s) and a first manifest."""
+    for name, text in spec.files.items():
+        folder.write_text(name, text)
+    first = {"status": storage.RUNNING, "kind": spec.kind, "name": spec.name, **spec.extra}
+    folder.write_json(storage.MANIFEST, {**first, "fingerprint": spec.fingerprint})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -84,17 +169,21 @@ def run(spec: Spec, folder: Folder, options: Options) -> Report:
     """Run every unfinished job of `spec` into `folder`, then write tables and figures.
 
     `folder` is a `ResultsFolder`, or a `sim.experiment.memory.MemoryFolder` (then no
-    figures are drawn and nothing touches the disk).
+    figures are drawn and nothing touches the disk). A folder's run files are checked
+    first: a damaged one is moved to ``runs/damaged/``, reported through `Options.notify`
+    and in the manifest (``damaged_runs``), and its run is done again.
     """
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     folder.clean_temp()
+    previous = folder.read_manifest()
+    damaged = list(previous.get("damaged_runs", []))
+    damaged += _check_runs(folder, options.notify)
     labels = _write_inputs(spec, folder)
     jobs = plan_jobs(spec.points, spec.replications, spec.seed, spec.networks or None)
     table = jobs_table(jobs)
     n_runs = int(table["key"].nunique())
     workers = options.workers if options.workers is not None else default_workers()
-    previous = folder.read_manifest()
     info = manifest(spec, started, 0.0, options.command)
     info.update(
         status=storage.RUNNING,
@@ -104,11 +193,60 @@ def run(spec: Spec, folder: Folder, options: Options) -> Report:
         scheduler=options.scheduler if options.scheduler is None else str(options.scheduler),
         started_utc=previous.get("started_utc", started.isoformat()),
     )
+    if damaged:
+        info["damaged_runs"] = damaged
     folder.write_json(storage.MANIFEST, info)
-    done_before = len(folder.finished_keys() & set(table["key"]))
+    for attempt in range(1, DAMAGED_ROUNDS + 1):
+        _run_jobs(spec, jobs, table, folder, workers, options)
+        wall = previous.get("wall_seconds", 0.0) + time.perf_counter() - t0
+        try:
+            return _consolidate(spec, folder, table, labels, info, wall, options.figures)
+        except storage.DamagedRun as exc:  # found only when its pages were read
+            if attempt == DAMAGED_ROUNDS or not isinstance(folder, ResultsFolder):
+                raise
+            record = folder.quarantine(exc.key, exc.problem)
+            _notify_damaged(folder, record, options.notify)
+            info["damaged_runs"] = [*info.get("damaged_runs", []), record]
+    raise AssertionError("unreachable")
+
+
+DAMAGED_ROUNDS = 3
+"""How often a run whose file turns out damaged while consolidating is done again."""
+
+
+def _check_runs(folder: Folder, notify: Callable[[str], None] | None) -> list[dict[str, str]]:
+    """Move a folder's damaged run files aside (see `ResultsFolder.check_runs`); say so."""
+    if not isinstance(folder, ResultsFolder):
+        return []
+    moved = folder.check_runs()
+    for record in moved:
+        _notify_damaged(folder, record, notify)
+    return moved
+
+
+def _notify_damaged(
+    folder: ResultsFolder, record: dict[str, str], notify: Callable[[str], None] | None
+) -> None:
+    if notify is not None:
+        notify(
+            f"damaged run file {folder.path / storage.RUNS / record['key']}.parquet "
+            f"({record['problem']}): moved to {folder.path / record['moved_to']}; "
+            "its run is done again"
+        )
+
+
+def _run_jobs(
+    spec: Spec,
+    jobs: list[Job],
+    table: pd.DataFrame,
+    folder: Folder,
+    workers: int,
+    options: Options,
+) -> None:
+    """Run the unfinished jobs into the folder, with a progress bar if asked."""
     bar = tqdm(
-        total=n_runs,
-        initial=done_before,
+        total=int(table["key"].nunique()),
+        initial=len(folder.finished_keys() & set(table["key"])),
         desc=spec.name,
         unit="run",
         disable=not options.progress,
@@ -124,8 +262,6 @@ def run(spec: Spec, folder: Folder, options: Options) -> Report:
         )
     finally:
         bar.close()
-    wall = previous.get("wall_seconds", 0.0) + time.perf_counter() - t0
-    return _consolidate(spec, folder, table, labels, info, wall, options.figures)
 
 
 def _write_inputs(spec: Spec, folder: Folder) -> pd.DataFrame | None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from sim.experiment import storage
 from sim.experiment.jobs import start_network
 from sim.scenario import (
@@ -225,3 +227,88 @@ def compared_files(folder: Path) -> list[Path]:
     except (OSError, ValueError, KeyError):
         raise ScenarioError([f"{folder}: not a comparison results folder"]) from None
     return [Path(folder) / storage.SCENARIOS / f"{n}.yaml" for n in names]
+
+
+# ---------------------------------------------------------------------------------------------
+# Resuming a folder: does it hold the same experiment?
+
+
+class FolderMismatch(ScenarioError):
+    """A folder to resume holds another experiment than the command's (exit status 2)."""
+
+
+def folder_difference(spec: Spec, folder: Path) -> str | None:
+    """The first way the experiment saved in a results folder differs from `spec`, or None.
+
+    The folder's manifest fingerprint is compared first; if it differs, the saved scenario
+    files are compared field by field with the spec's (the first differing field is named,
+    e.g. ``ties.decay: folder has 0.01, command has 0.02``). More replications than the
+    folder has are not a difference: they add runs to it.
+    """
+    try:
+        saved = storage.read_manifest(folder)
+    except (OSError, ValueError):
+        saved = {}
+    if saved.get("fingerprint") in (None, spec.fingerprint):
+        return None  # the same experiment, or a folder older than fingerprints
+    if saved.get("kind", spec.kind) != spec.kind:
+        return f"kind: folder has {saved['kind']}, command has {spec.kind}"
+    names = sorted(_saved_files(Path(folder)))
+    if names != sorted(spec.files):
+        return f"scenario files: folder has {', '.join(names)}, command has {', '.join(spec.files)}"
+    for name, text in spec.files.items():
+        try:
+            old = yaml.safe_load((Path(folder) / name).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            return f"{name}: unreadable in the folder"
+        where = "" if len(spec.files) == 1 else f"{name}: "
+        found = _first_difference(old, yaml.safe_load(text), "")
+        if found is not None:
+            return where + found
+    return None
+
+
+def _saved_files(folder: Path) -> list[str]:
+    """The scenario files a results folder holds, as `Spec.files` names them."""
+    if (folder / storage.SCENARIOS).is_dir():
+        return [
+            f"{storage.SCENARIOS}/{p.name}" for p in (folder / storage.SCENARIOS).glob("*.yaml")
+        ]
+    return [storage.SCENARIO] if (folder / storage.SCENARIO).is_file() else []
+
+
+_ABSENT = object()
+
+
+def _first_difference(old: Any, new: Any, path: str) -> str | None:
+    """The first dotted field path where two resolved scenarios differ, and both values."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in [*new, *(k for k in old if k not in new)]:
+            a, b = old.get(key, _ABSENT), new.get(key, _ABSENT)
+            if path == "" and key == "replications" and _more_replications(a, b):
+                continue
+            found = _first_difference(a, b, f"{path}.{key}" if path else str(key))
+            if found is not None:
+                return found
+        return None
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            found = _first_difference(a, b, f"{path}.{i}" if path else str(i))
+            if found is not None:
+                return found
+        return None
+    if old == new:
+        return None
+    return f"{path}: folder has {_shown(old)}, command has {_shown(new)}"
+
+
+def _more_replications(old: Any, new: Any) -> bool:
+    return isinstance(old, int) and isinstance(new, int) and new >= old
+
+
+def _shown(value: Any) -> str:
+    if value is _ABSENT:
+        return "nothing"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)

@@ -4,8 +4,11 @@ A results folder exists from the moment an experiment starts. Each finished run 
 at once as its own small file ``runs/<key>.parquet`` (a run that raised as
 ``failures/<key>.json``), so an interrupted or killed experiment loses no finished run and
 can be resumed: the keys present in ``runs/`` are the runs already done. Every file goes
-through a temporary file and a rename, so no file is ever half written; the temporaries a
-SIGKILL can leave behind are hidden (``.*.tmp``) and removed when the folder is reopened.
+through a temporary file, an fsync and a rename, so no file is ever half written, not even
+after a power loss; the temporaries a SIGKILL can leave behind are hidden (``.*.tmp``) and
+removed when the folder is reopened. A run file carries its key and row count in its footer
+(``sim.key``, ``sim.rows``) and CRC checksums on its pages; a file that fails these checks
+is moved to ``runs/damaged/`` (kept, for a look) and its run counts as not done.
 ``manifest.json`` says ``"status": "running"`` until the consolidated tables and figures are
 written, then ``"complete"`` (or ``"partial"`` if some runs failed; rerunning retries them).
 """
@@ -23,9 +26,18 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from sim.analysis.files import FILE_MODE, tmp_path, write_atomic, write_table
+from sim.analysis.files import (
+    fsync_path,
+    move_into_place,
+    parquet_problem,
+    tmp_path,
+    unreadable,
+    write_atomic,
+    write_table,
+)
 
 __all__ = [
+    "DamagedRun",
     "Folder",
     "ParquetStream",
     "ResultsFolder",
@@ -50,7 +62,9 @@ SCENARIO = "scenario.yaml"
 SCENARIOS = "scenarios"
 FIGURES = "figures"
 RUNS = "runs"
+DAMAGED = "damaged"  # runs/damaged/: run files that failed their checks, kept for a look
 FAILED = "failures"
+KEY_META = "sim.key"  # Parquet footer metadata of a run file: its key (and sim.rows)
 
 RUNNING = "running"
 """Manifest status while runs are going on, or after an interrupt: rerun to resume."""
@@ -134,11 +148,18 @@ class ParquetStream:
         return self._tmp
 
     def _finish(self) -> None:
-        os.chmod(self._tmp, FILE_MODE)
-        os.replace(self._tmp, self.path)
+        move_into_place(self._tmp, self.path)
 
     def _discard(self) -> None:
         Path(self._tmp).unlink(missing_ok=True)
+
+
+class DamagedRun(OSError):
+    """A run file that cannot be read, or whose key or row count is not what it says."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"run file {RUNS}/{key}.parquet is damaged: {problem}")
+        self.key, self.problem = key, problem
 
 
 def run_key(payload: dict[str, Any]) -> str:
@@ -225,13 +246,59 @@ class ResultsFolder:
         return {p.stem for p in runs.glob("*.parquet") if not p.name.startswith(".")}
 
     def write_run(self, key: str, ts: pd.DataFrame) -> None:
-        """Write one finished run's time series, and drop an earlier failure of the same key."""
-        write_table(self.run_path(key), ts)
+        """Write one finished run's time series, and drop an earlier failure of the same key.
+
+        The file records its key and row count (``sim.key``, ``sim.rows``), and is on disk
+        (fsync) before it appears under its name.
+        """
+        write_table(self.run_path(key), ts, {KEY_META: key})
         (self.path / FAILED / f"{key}.json").unlink(missing_ok=True)
 
+    def run_problem(self, key: str) -> str | None:
+        """What is wrong with a run file, from its footer alone (key, row count), or None."""
+        return parquet_problem(self.run_path(key), {KEY_META: key})
+
     def read_run(self, key: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """The time series of one finished run."""
-        return pd.read_parquet(self.run_path(key), columns=columns)
+        """The time series of one finished run, checked (footer, then page checksums).
+
+        Raises:
+            DamagedRun: if the file cannot be read or does not hold what it says.
+        """
+        problem = self.run_problem(key)
+        if problem is None:
+            try:
+                path = self.run_path(key)
+                return pd.read_parquet(path, columns=columns, page_checksum_verification=True)
+            except (OSError, ValueError) as exc:
+                problem = unreadable(exc)
+        raise DamagedRun(key, problem)
+
+    def check_runs(self) -> list[dict[str, str]]:
+        """Check every run file's footer; move the damaged ones to ``runs/damaged/``.
+
+        Returns:
+            one record per file moved: ``key``, ``moved_to`` (relative to the folder) and
+            ``problem``.
+        """
+        moved = []
+        for path in sorted((self.path / RUNS).glob("[!.]*.parquet")):  # not the temporaries
+            problem = self.run_problem(path.stem)
+            if problem is not None:
+                moved.append(self.quarantine(path.stem, problem))
+        return moved
+
+    def quarantine(self, key: str, problem: str) -> dict[str, str]:
+        """Move a damaged run file to ``runs/damaged/`` (never overwriting); say where."""
+        target_dir = self.path / RUNS / DAMAGED
+        target_dir.mkdir(exist_ok=True)
+        i = 0
+        while (target := target_dir / f"{key}{f'.{i}' if i else ''}.parquet").exists():
+            i += 1
+        os.replace(self.run_path(key), target)
+        for d in (target_dir, self.path / RUNS):
+            fsync_path(d)
+        rel = str(target.relative_to(self.path))
+        return {"key": key, "moved_to": rel, "problem": problem}
 
     def run_schema(self, key: str) -> Any:
         """The pyarrow schema of a finished run's file (read from its footer only)."""
