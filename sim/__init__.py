@@ -6,7 +6,14 @@ From Python or Jupyter::
     res = run_scenario("scenarios/weak_ties.yaml", replications=2, steps=20, out=None)
 """
 
-from sim.api import Results, compare_scenarios, plot_results, run_scenario, run_sweep
+from sim.api import (
+    Results,
+    compare_scenarios,
+    plot_results,
+    run_scenario,
+    run_sweep,
+    sensitivity_analysis,
+)
 from sim.engines import make_model
 from sim.model import LearningModel
 from sim.version import __version__
@@ -20,4 +27,5 @@ __all__ = [
     "plot_results",
     "run_scenario",
     "run_sweep",
+    "sensitivity_analysis",
 ]

@@ -32,6 +32,7 @@ __all__ = [
     "run_scenario",
     "run_spec",
     "run_sweep",
+    "sensitivity_analysis",
     "shortcut_overrides",
 ]
 
@@ -328,3 +329,68 @@ def plot_results(folder: str | Path) -> list[Path]:
         OSError, ValueError, KeyError: if the folder or its tables cannot be read.
     """
     return orchestrate.redraw(Path(folder))
+
+
+def sensitivity_analysis(
+    folder: str | Path,
+    outcomes: Sequence[str] | None = None,
+    *,
+    n_boot: int = 50,
+    seed: int = 0,
+    figures: bool = True,
+) -> pd.DataFrame:
+    """Sensitivity indices of a finished sweep's outcomes, from its saved tables (no rerun).
+
+    Works on any design (grid, lhs, sobol): the PAWN index and an RBD-FAST first-order
+    index per swept parameter, on the mean over replications per point, with intervals that
+    include replication noise, and each outcome's ``noise_share`` (see
+    `sim.analysis.sensitivity`). Writes ``sensitivity.csv`` and
+    ``figures/sensitivity_<outcome>.png`` into the folder.
+
+    Args:
+        folder: a sweep's results folder.
+        outcomes: summary columns (default: the sweep outcomes without the censored times,
+            whose unreached runs would drop out and bias the indices).
+        n_boot: bootstrap resamples of the replications.
+        seed: seed of the resamples.
+        figures: draw the figures.
+
+    Raises:
+        ScenarioError: if the folder is not a finished sweep, or a swept field is not numeric.
+    """
+    from sim.analysis import sensitivity as sa
+    from sim.analysis.comparisons import EXPERIMENT_COLUMNS
+    from sim.analysis.survival import is_time_column
+    from sim.experiment import storage
+    from sim.scenario.loading import read_yaml
+    from sim.scenario.sweep import Range, parse_sweep
+
+    path = Path(folder)
+    manifest = ResultsFolder(path).read_manifest()
+    if manifest.get("kind") != "sweep" or not (path / storage.SUMMARY).is_file():
+        raise ScenarioError([f"{path}: not a finished sweep (no sweep manifest and summary.csv)"])
+    source = path / storage.SCENARIO
+    sweep = parse_sweep((read_yaml(source) or {}).get("sweep"), str(source))
+    factors, problems = [], []
+    for name, spec in sweep.parameters.items():
+        if isinstance(spec, Range):
+            factors.append(sa.Factor(name, spec.min, spec.max, log=spec.scale == "log"))
+        elif all(isinstance(v, int | float) for v in spec) and len(set(spec)) > 1:
+            factors.append(sa.Factor(name, float(min(spec)), float(max(spec))))
+        else:
+            problems.append(f"{source}: sweep.{name}: not numeric, no sensitivity index")
+    if problems:
+        raise ScenarioError(problems)
+    summary = storage.read_summary(path)
+    points = pd.read_csv(path / storage.POINTS)[["point", *[f.name for f in factors]]]
+    wanted = outcomes or [c for c in EXPERIMENT_COLUMNS if not is_time_column(c)]
+    wanted = [c for c in wanted if c in summary.columns]
+    table = sa.analyse(points, summary, factors, "pawn", wanted, seed=seed, n_boot=n_boot)
+    out = ResultsFolder(path)
+    out.write_table(sa.SENSITIVITY_FILE, table)
+    if figures:
+        for outcome in dict.fromkeys(table["outcome"]):
+            target = path / storage.FIGURES / f"sensitivity_{outcome}.png"
+            target.parent.mkdir(exist_ok=True)
+            sa.plot_sensitivity(table, outcome, "pawn", target)
+    return table

@@ -27,7 +27,7 @@ EXIT_ALL_FAILED = 1
 EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
 
-SUBCOMMANDS = ("run", "compare", "plot")
+SUBCOMMANDS = ("run", "compare", "plot", "sensitivity")
 
 
 def _at_least_one(text: str) -> int:
@@ -138,6 +138,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plot.add_argument("folder", type=Path, help="a results folder")
     plot.set_defaults(handler=_cmd_plot, parser=plot)
+    sens = sub.add_parser(
+        "sensitivity",
+        help="sensitivity indices of a finished sweep, from its saved tables",
+        description=(
+            "Which swept parameters drive each outcome: PAWN and RBD-FAST first-order indices "
+            "on the mean over replications per point, intervals including replication noise, "
+            "and the share of each outcome's variance that is noise. Writes sensitivity.csv "
+            "and figures/sensitivity_<outcome>.png into the folder; nothing is rerun."
+        ),
+    )
+    sens.add_argument("folder", type=Path, help="a sweep's results folder")
+    sens.add_argument(
+        "--outcome",
+        dest="outcomes",
+        action="append",
+        metavar="COLUMN",
+        help="a summary column to analyse (repeatable; default: every outcome but times)",
+    )
+    sens.add_argument("--quiet", action="store_true", help="no printed table")
+    sens.set_defaults(handler=_cmd_sensitivity, parser=sens)
     return p
 
 
@@ -193,6 +213,39 @@ def _cmd_compare(args: argparse.Namespace, argv: list[str] | None) -> int:
     except ScenarioError as exc:
         return _fail(exc.problems)
     return _execute(spec, args, argv)
+
+
+def _cmd_sensitivity(args: argparse.Namespace, argv: list[str] | None) -> int:
+    """`run.py sensitivity SWEEP_DIR`: indices from a finished sweep's tables."""
+    try:
+        table = api.sensitivity_analysis(args.folder, args.outcomes)
+    except ScenarioError as exc:
+        return _fail(exc.problems)
+    except (OSError, ValueError, KeyError) as exc:
+        return _fail([f"{args.folder}: cannot read the sweep's tables: {exc}"])
+    if not args.quiet:
+        print(sensitivity_text(table))
+    print(f"results: {args.folder / 'sensitivity.csv'}")
+    return EXIT_OK
+
+
+def sensitivity_text(table) -> str:
+    """Per outcome, the parameters by PAWN index (95 % interval) and the noise share."""
+    lines = [
+        "PAWN index (median KS distance; 95% interval incl. replication noise), "
+        "S1 (RBD-FAST), and the share of variance between replications:"
+    ]
+    for outcome, part in table.groupby("outcome", sort=False):
+        noise = part.loc[part["index"] == "noise_share", "value"]
+        lines.append(f"{outcome}  (noise share {float(noise.iloc[0]):.2f})")
+        pawn = part[part["index"] == "pawn"].sort_values("value", ascending=False)
+        s1 = part[part["index"] == "S1"].set_index("parameter")["value"]
+        for r in pawn.itertuples(index=False):
+            lines.append(
+                f"  {r.parameter:<32} pawn {r.value:.3f} [{r.ci_lo:.3f}, {r.ci_hi:.3f}]"
+                f"  S1 {s1.get(r.parameter, float('nan')):.3f}"
+            )
+    return "\n".join(lines)
 
 
 def _cmd_plot(args: argparse.Namespace, argv: list[str] | None) -> int:

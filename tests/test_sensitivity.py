@@ -1,6 +1,7 @@
 """Sensitivity indices through sim.analysis.sensitivity: known answers, noise, scales."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -144,3 +145,66 @@ def test_the_figure_sorts_parameters_by_total_effect(tmp_path):
     assert [t.get_text() for t in ax.get_yticklabels()] == ["b", "a"]  # ST 0.7 before 0.2
     assert "noise" in ax.get_title() and "0.30" in ax.get_title()
     assert plot_sensitivity(table, "other", "sobol_indices", tmp_path / "t.png") is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Through the real pipeline: a sweep folder, then `run.py sensitivity`
+
+
+@pytest.fixture(scope="module")
+def cascade_sweep(tmp_path_factory):
+    # The independent cascade (docs/validation.md): the final spread grows with the chance a
+    # newly aware learner passes the item on (p_share), and cannot depend on help.p_ask,
+    # since help is switched off. 48 LHS points x 3 replications of 300 learners.
+    import yaml
+
+    from sim import run_sweep
+
+    root = Path(__file__).resolve().parent.parent
+    doc = yaml.safe_load((root / "scenarios/validation/cascade_er.yaml").read_text())
+    doc.update(name="cascade_sensitivity", steps=30, replications=3)
+    doc["population"]["n_agents"] = 300
+    doc["knowledge"]["item_classes"][0]["seeding"]["n_holders"] = 3
+    doc["sweep"] = {
+        "method": "lhs",
+        "samples": 48,
+        "sharing.p_share": {"min": 0.2, "max": 1.0},
+        "help.p_ask": {"min": 0.01, "max": 0.5},
+    }
+    path = tmp_path_factory.mktemp("sens") / "cascade.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    res = run_sweep(path, out=path.parent / "results", workers=1)
+    return res.folder
+
+
+def test_a_parameter_that_is_switched_off_ranks_below_one_that_drives_the_spread(cascade_sweep):
+    from sim import sensitivity_analysis
+
+    table = sensitivity_analysis(cascade_sweep, ["share_aware"], n_boot=30, seed=0)
+    got = table.set_index(["parameter", "index"])
+    # The switched-off parameter's first-order index is within its interval of 0, the
+    # driver's is large and its interval clear of the other's; PAWN (a KS distance, biased
+    # upwards with few points per slice) ranks them in the same order.
+    ask, drive = got.loc[("help.p_ask", "S1")], got.loc[("sharing.p_share", "S1")]
+    assert ask["ci_lo"] <= 0.0 <= ask["ci_hi"]
+    assert drive["ci_lo"] > 0.5 and drive["ci_lo"] > ask["ci_hi"]
+    assert got.loc[("sharing.p_share", "pawn"), "value"] > got.loc[("help.p_ask", "pawn"), "value"]
+    assert 0.0 <= got.loc[("", "noise_share"), "value"] < 0.5
+    assert (cascade_sweep / "sensitivity.csv").is_file()
+    assert (cascade_sweep / "figures" / "sensitivity_share_aware.png").is_file()
+    saved = pd.read_csv(cascade_sweep / "sensitivity.csv", keep_default_na=False)
+    assert list(saved.columns) == list(table.columns) and len(saved) == len(table)
+
+
+def test_the_command_prints_the_indices_and_refuses_a_folder_that_is_no_sweep(
+    cascade_sweep, tmp_path, capsys
+):
+    from sim.cli import main
+
+    assert main(["sensitivity", str(cascade_sweep), "--outcome", "share_aware"]) == 0
+    out = capsys.readouterr().out
+    assert "share_aware  (noise share" in out and "sharing.p_share" in out
+    lines = [ln for ln in out.splitlines() if "pawn" in ln and ln.startswith("  ")]
+    assert lines[0].split()[0] == "sharing.p_share"  # sorted by index, the driver first
+    assert main(["sensitivity", str(tmp_path)]) == 2
+    assert "not a finished sweep" in capsys.readouterr().err

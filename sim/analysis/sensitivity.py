@@ -25,7 +25,8 @@ whole range of the factor, per decade range on a log scale; Morris 1991, Campolo
 median over conditioning intervals of the Kolmogorov-Smirnov distance between the outcome's
 conditional and unconditional distributions (moment-independent; Pianosi & Wagener 2015,
 2018), and a first-order ``S1`` from RBD-FAST (Tarantola et al. 2006, Plischke 2010); neither
-needs a special design.
+needs a special design. Both use n // 20 slices / harmonics (2 to 10) for n points: with few
+points the intervals are wide, as they should be.
 
 Tables in, tables out: no model is run here.
 """
@@ -51,6 +52,9 @@ __all__ = [
 
 DESIGN_METHODS = ("sobol_indices", "morris")
 """Methods that need their own design; every other design is analysed with ``pawn``."""
+
+SENSITIVITY_FILE = "sensitivity.csv"
+"""The table `analyse` gives, in a sweep's results folder."""
 
 SENSITIVITY_COLUMNS = [
     "outcome",
@@ -204,16 +208,19 @@ def _indices(
     else:
         from SALib.analyze import pawn, rbd_fast
 
+        # Few points cannot carry 10 harmonics or 10 conditioning slices (the estimates
+        # degenerate, e.g. a zero-width interval): scale both with the number of points.
+        m = int(np.clip(len(y) // 20, 2, 10))
         res = rbd_fast.analyze(
-            problem, x, y, num_resamples=resamples, conf_level=confidence, seed=seed
+            problem, x, y, M=m, num_resamples=resamples, conf_level=confidence, seed=seed
         )
-        median = pawn.analyze(problem, x, y, seed=seed)["median"]
+        median = pawn.analyze(problem, x, y, S=m, seed=seed)["median"]
         # PAWN gives no interval: bootstrap the design's rows for its sampling error.
         rng = np.random.default_rng(seed)
         boot = []
         for _ in range(resamples if resamples > 2 else 0):
             rows = rng.integers(0, len(y), len(y))
-            boot.append(pawn.analyze(problem, x[rows], y[rows], seed=seed)["median"])
+            boot.append(pawn.analyze(problem, x[rows], y[rows], S=m, seed=seed)["median"])
         z = float(stats.norm.ppf(0.5 + confidence / 2))
         half = z * np.std(boot, axis=0, ddof=1) if boot else np.full(len(names), np.nan)
         for i, name in enumerate(names):
