@@ -96,6 +96,7 @@ def _options(
     command: str,
     wait: bool = False,
     force: bool = False,
+    allow_large: bool = False,
 ) -> Options:
     """The executor and reporting options of an API call (the CLI builds its own)."""
     return Options(
@@ -106,7 +107,27 @@ def _options(
         command=command,
         wait=wait,
         force=force,
+        allow_large=allow_large,
     )
+
+
+def _preflight(spec: Spec, options: Options) -> None:
+    """Refuse, before any folder exists, a bad scheduler address or an experiment too large.
+
+    Raises:
+        ScenarioError: one line per problem (see `sim.experiment.guards`).
+    """
+    from sim.experiment import guards
+    from sim.experiment.runners import default_workers
+
+    problems = []
+    if isinstance(options.scheduler, str):
+        problems += guards.check_scheduler_address(options.scheduler)
+    # With a cluster the runs use its memory: check only that one run fits here.
+    workers = 1 if options.scheduler is not None else options.workers or default_workers()
+    problems += guards.check_resources(spec, workers, options.allow_large)
+    if problems:
+        raise ScenarioError(problems)
 
 
 def run_spec(
@@ -135,12 +156,15 @@ def run_spec(
             open and held and before anything runs.
 
     Raises:
+        ScenarioError: if the scheduler address is malformed, or the experiment's memory or
+            job estimate exceeds the limits without ``options.allow_large``.
         sim.experiment.lock.FolderBusy: if another process holds the folder.
         sim.experiment.spec.FolderMismatch: if `resume` holds another experiment.
     """
     options = options or Options(workers=1)
     if options.workers is not None and options.workers < 1:
         raise ValueError(f"workers: must be at least 1 (got {options.workers})")
+    _preflight(spec, options)
     if out is None and resume is None:
         memory = MemoryFolder()
         options.figures = False
@@ -192,6 +216,7 @@ def run_scenario(
     progress: bool = False,
     wait: bool = False,
     force: bool = False,
+    allow_large: bool = False,
 ) -> Results:
     """Run a scenario's replications, or every point of its sweep block.
 
@@ -212,6 +237,8 @@ def run_scenario(
         wait: if another process is running into the same results folder, wait for it
             (then resume its folder) instead of raising `FolderBusy`.
         force: resume `resume` even if it holds another experiment than this call's.
+        allow_large: run even if the memory or job estimate exceeds the limits
+            (`sim.experiment.guards`).
 
     Raises:
         ScenarioError: if the scenario, an override or an edge-list file is invalid.
@@ -236,6 +263,7 @@ def run_scenario(
         _command("run_scenario", scenario, {"overrides": ovr, "resume": resume}),
         wait,
         force,
+        allow_large,
     )
     return run_spec(spec, out=out, resume=resume, options=options)
 
@@ -255,6 +283,7 @@ def run_sweep(
     progress: bool = False,
     wait: bool = False,
     force: bool = False,
+    allow_large: bool = False,
 ) -> Results:
     """Run every point of a scenario file's sweep block (options as `run_scenario`).
 
@@ -275,6 +304,7 @@ def run_sweep(
         _command("run_sweep", scenario, {"overrides": ovr, "resume": resume}),
         wait,
         force,
+        allow_large,
     )
     return run_spec(spec, out=out, resume=resume, options=options)
 
@@ -294,6 +324,7 @@ def compare_scenarios(
     progress: bool = False,
     wait: bool = False,
     force: bool = False,
+    allow_large: bool = False,
 ) -> Results:
     """Run scenarios on shared seeds (the first one's) and their paired differences.
 
@@ -318,6 +349,7 @@ def compare_scenarios(
         _command("compare_scenarios", [str(i) for i in items], {"overrides": ovr}),
         wait,
         force,
+        allow_large,
     )
     return run_spec(spec, out=out, resume=resume, options=options)
 

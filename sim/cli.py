@@ -88,6 +88,11 @@ def _common_options(p: argparse.ArgumentParser) -> None:
         help="if another run.py is running into the same results folder, wait for it to finish "
         "(then resume that folder) instead of exiting with status 2",
     )
+    p.add_argument(
+        "--allow-large",
+        action="store_true",
+        help="run even if the estimated memory or number of runs exceeds the limits",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
     p.add_argument("--no-figures", action="store_true", help="skip writing figures/")
 
@@ -284,6 +289,7 @@ def _execute(spec: Spec, args: argparse.Namespace, argv: list[str] | None) -> in
         wait=args.wait,
         force=args.force,
         notify=_notice,
+        allow_large=args.allow_large,
     )
     try:
         res = api.run_spec(

@@ -49,6 +49,7 @@ class Options:
     wait: bool = False  # wait for a folder another process runs into (else: FolderBusy)
     force: bool = False  # resume a folder even if it holds another experiment
     notify: Callable[[str], None] | None = None  # one-line notices (waiting, damaged run files)
+    allow_large: bool = False  # run even above the memory / job limits (guards)
 
 
 @dataclass

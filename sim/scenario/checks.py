@@ -10,9 +10,41 @@ Scenario = Any
 """A `sim.scenario.schema.Scenario` (the schema calls these checks; they do not import it)."""
 
 
+MAX_TOPICS = 1_000_000
+"""Most topics a scenario may have (the interests are a learners x topics table)."""
+
+MAX_ITEMS = 1_000_000
+"""Most knowledge items a scenario may have, over all its item classes."""
+
+MAX_PAIRS = 2**34
+"""Most learner x item (and learner x topic) pairs: about 1.7e10, i.e. 64 GiB of float32
+mastery before a step's working copies; larger asks fail at load, not in a MemoryError."""
+
+
 def cross_field_problems(s: Scenario) -> list[tuple[str, str]]:
     """Constraints that tie fields together, as (field path, message) pairs."""
-    return _network_problems(s) + _item_class_problems(s) + _other_problems(s)
+    return _size_problems(s) + _network_problems(s) + _item_class_problems(s) + _other_problems(s)
+
+
+def _size_problems(s: Scenario) -> list[tuple[str, str]]:
+    """The items over all classes, and the learners x items and x topics tables."""
+    out: list[tuple[str, str]] = []
+    n, classes = s.population.n_agents, s.knowledge.item_classes
+    items = sum(c.n_items for c in classes)
+    where = "knowledge.item_classes" + (".0.n_items" if len(classes) == 1 else "")
+    if items > MAX_ITEMS:
+        out.append((where, f"must be at most {MAX_ITEMS} items over all classes (got {items})"))
+    tables = ((where, "items", items), ("knowledge.n_topics", "topics", s.knowledge.n_topics))
+    for path, what, count in tables:
+        if n * count > MAX_PAIRS:
+            out.append(
+                (
+                    path,
+                    f"population.n_agents x {what} must be at most 2^34 = {MAX_PAIRS} pairs "
+                    f"(got {n} x {count} = {n * count:.3g}): fewer learners or {what}",
+                )
+            )
+    return out
 
 
 def _network_problems(s: Scenario) -> list[tuple[str, str]]:
@@ -65,7 +97,8 @@ def _network_problems(s: Scenario) -> list[tuple[str, str]]:
             within = (net.n_groups - extra) * size * (size - 1) // 2
             within += extra * (size + 1) * size // 2
             n_cross = n * (n - 1) // 2 - within
-            if int(round(net.bridges_per_agent * n / 2)) > n_cross:
+            bridges = net.bridges_per_agent * n / 2  # as the generator rounds it, unless huge
+            if bridges > n_cross + 1 or int(round(bridges)) > n_cross:
                 out.append(
                     (
                         "network.bridges_per_agent",

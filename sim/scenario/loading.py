@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import math
+import re
 import reprlib
 from pathlib import Path
 from typing import Any
@@ -58,7 +60,7 @@ def _fields_at(loc: tuple[Any, ...]) -> list[str]:
 
 def _format_error(source: str, err: dict[str, Any]) -> list[str]:
     loc = tuple(err.get("loc", ()))
-    path = ".".join(str(p) for p in loc)
+    path = ".".join(_shown(str(p)) for p in loc)
     etype = err.get("type", "")
     if etype == "value_error" and "\t" in str(err.get("msg")):
         msg = str(err["msg"]).removeprefix("Value error, ")
@@ -75,6 +77,8 @@ def _format_error(source: str, err: dict[str, Any]) -> list[str]:
             extra = f" (allowed: {', '.join(allowed)})"
         return [f"{source}: {path}: unknown field{extra}"]
     got = err.get("input")
+    if etype in _EXPECTED:
+        return [f"{source}: {path or '<top>'}: {_type_message(loc, etype, got)}"]
     msg = str(err.get("msg", "invalid"))
     ctx = err.get("ctx") or {}
     if etype in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
@@ -82,8 +86,67 @@ def _format_error(source: str, err: dict[str, Any]) -> list[str]:
     elif etype == "enum":
         msg = f"must be one of {ctx.get('expected', '')}"
     msg = msg[0].lower() + msg[1:] if msg else msg
-    shown = "" if isinstance(got, dict) else f" (got {_short(got)})"
+    cut = 30 if etype == "enum" else 50  # after a list of choices, in a sweep point's label
+    shown = "" if isinstance(got, dict) else f" (got {_short(got, cut)})"
     return [f"{source}: {path or '<top>'}: {msg}{shown}"]
+
+
+_EXPECTED = {
+    "int_type": "an integer (a whole number)",
+    "float_type": "a number",
+    "bool_type": "a boolean (true or false)",
+    "string_type": "text",
+    "list_type": "a list",
+}
+"""What a field of each strict type expects, by pydantic error type."""
+
+
+def _type_message(loc: tuple[Any, ...], etype: str, got: Any) -> str:
+    """`expected <type>, got <value> (<what it is>)`: a value of the wrong type, in one line."""
+    expected = _EXPECTED[etype]
+    section = _section_at(loc) if loc and isinstance(loc[-1], str) else None
+    field = section.model_fields.get(loc[-1]) if section is not None else None
+    if field is not None and type(None) in getattr(field.annotation, "__args__", ()):
+        expected += " or null"
+    return f"expected {expected}, got {_yaml_short(got)} ({_kind(got, etype)})"
+
+
+def _yaml_short(value: Any) -> str:
+    """A value as YAML spells the scalars (true, false, null), else as `_short`."""
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    return _short(value)
+
+
+def _kind(value: Any, etype: str) -> str:
+    """What a wrongly typed value is, with a hint when the fix is a matter of spelling."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "a whole number" + ("; quote it to make it text" if etype == "string_type" else "")
+    if isinstance(value, float):
+        if value.is_integer() and etype == "int_type":
+            return f"a decimal number; write {int(value)}"
+        return "a fraction" if etype == "int_type" else "a number"
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("true", "false", "yes", "no", "on", "off") or _is_number(word):
+            return "quoted text; write numbers and true/false without quotes"
+        return "text"
+    if value is None:
+        return "null"
+    return {list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+
+
+def _is_number(text: str) -> bool:
+    """Whether text reads as a number (as a quoted ``'0.1'`` or ``'1e-3'`` does)."""
+    if len(text) > MAX_SHOWN:
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 _BOUND_WORDS = {"ge": "at least", "gt": "greater than", "le": "at most", "lt": "less than"}
@@ -178,19 +241,68 @@ class _StrictLoader(yaml.SafeLoader):
         self.flatten_mapping(node)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_object(self, node, deep=False):  # noqa: D102
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:  # `!!int abc`, 2001-13-45, 5000 digits
+            kind = str(node.tag).rpartition(":")[2]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {_short(node.value)} as {kind}: {exc}", node.start_mark
+            ) from None
+
+
+# YAML 1.1 (PyYAML) reads `1e-3`, `1E5` and `2.5e3` as text: a float needs a dot and a signed
+# exponent there. With strict types that text would be refused as a number, so read them as
+# YAML 1.2 does: any decimal with an exponent is a float.
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
 
 MAX_SHOWN = 80
 """Longest rendering of an offending value in a message (a huge value is cut, not echoed)."""
 
-_REPR = reprlib.Repr()  # attributes set one by one: Python 3.11's Repr takes no arguments
+
+class _Repr(reprlib.Repr):
+    def repr_int(self, x: int, level: int) -> str:  # noqa: D102
+        if x.bit_length() > 10_000:  # repr refuses an int of over 4300 digits
+            return f"<a whole number of {int(x.bit_length() * math.log10(2)) + 1} digits>"
+        return super().repr_int(x, level)
+
+
+_REPR = _Repr()  # attributes set one by one: Python 3.11's Repr takes no arguments
 _REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxtuple = 3, 6, 6, 6
 _REPR.maxstring, _REPR.maxother = 60, 60
 
 
-def _short(value: Any) -> str:
-    """`repr` of a value in at most `MAX_SHOWN` characters, without walking all of it."""
+def _short(value: Any, limit: int = MAX_SHOWN) -> str:
+    """`repr` of a value in at most `limit` characters, without walking all of it."""
     text = _REPR.repr(value)
-    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _shown(text: Any) -> str:
+    """Text as typed when it is short and on one line (a key, an override), else `_short`."""
+    ok = isinstance(text, str) and len(text) <= MAX_SHOWN and text.isprintable()
+    return text if ok else _short(text)
+
+
+MAX_NESTING = 200
+"""Deepest nesting of [ and { read: PyYAML's scanner slows with its square (2000: seconds)."""
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _load_yaml(text: str) -> Any:
+    """Text read with the scenario loader; RecursionError if nested beyond `MAX_NESTING`."""
+    depth = 0
+    for bracket in _BRACKETS.findall(text):  # brackets in quoted text count too: no harm
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_NESTING:
+            raise RecursionError("nested too deeply")
+    return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 def read_yaml(path: str | Path) -> Any:
@@ -203,13 +315,17 @@ def read_yaml(path: str | Path) -> Any:
     except UnicodeDecodeError:
         raise ScenarioError([f"{p}: cannot read: not UTF-8 text"]) from None
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return _load_yaml(text)
     except RecursionError:
         raise ScenarioError([f"{p}: invalid YAML: nested too deeply"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if isinstance(exc, yaml.reader.ReaderError):  # its text goes on with a second line
+            problem += f" (at character {exc.position + 1})"
+        problem = " ".join(str(problem).split())  # one line, and not too long:
+        problem = problem if len(problem) <= 2 * MAX_SHOWN else problem[: 2 * MAX_SHOWN] + "..."
         raise ScenarioError([f"{p}: {where}invalid YAML: {problem}"]) from None
 
 
@@ -217,49 +333,49 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     """Split `section.field=value` into a key path and a YAML-parsed value."""
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
-        raise ScenarioError([f"--set {text}: expected section.field=value"])
+        raise ScenarioError([f"--set {_shown(text)}: expected section.field=value"])
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        # The scenario files' loader, so `--set ties.decay=1e-3` is the number a file's is.
+        value = _load_yaml(raw) if raw.strip() else None
     except (yaml.YAMLError, RecursionError):
         value = raw
     return [p for p in key.strip().split(".")], value
 
 
 def apply_override(data: dict[str, Any], keys: list[str], value: Any) -> dict[str, Any]:
-    """Return a copy of `data` with the nested field at `keys` set to `value`."""
-    out = _deep_copy(data)
+    """Return a copy of `data` with the nested field at `keys` set to `value`.
+
+    Only the lists and mappings on the way to the field are copied (the rest is shared, and
+    `data` is not changed), so an override costs the length of its path, not the size of the
+    file: an alias bomb or a recursive alias elsewhere is never walked.
+    """
+    out = _shallow(data)
     node: Any = out
     for i, key in enumerate(keys[:-1]):
-        nxt_is_index = keys[i + 1].isdigit()
-        if isinstance(node, list):
-            node = node[int(key)]
-            continue
-        if key not in node or node[key] is None:
-            node[key] = [] if nxt_is_index else {}
-        node = node[key]
+        slot: Any = int(key) if isinstance(node, list) else key
+        if not isinstance(node, list) and (key not in node or node[key] is None):
+            node[key] = [] if keys[i + 1].isdigit() else {}
+        node[slot] = _shallow(node[slot])
+        node = node[slot]
     last = keys[-1]
-    if isinstance(node, list):
-        node[int(last)] = value
-    else:
-        node[last] = value
+    node[int(last) if isinstance(node, list) else last] = value
     return out
 
 
-def _deep_copy(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _deep_copy(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_deep_copy(v) for v in x]
-    return x
+def _shallow(x: Any) -> Any:
+    """A copy of a list or mapping (sharing its items), else `x` itself."""
+    return dict(x) if isinstance(x, dict) else list(x) if isinstance(x, list) else x
 
 
-def _materialise_item_classes(data: dict[str, Any], keys: list[str]) -> None:
-    """Make `knowledge.item_classes.N...` overrides work on the default class list."""
-    if keys[:2] == ["knowledge", "item_classes"] and len(keys) > 2:
-        know = data.setdefault("knowledge", {}) or {}
-        data["knowledge"] = know
-        if "item_classes" not in know:
-            know["item_classes"] = [ItemClassConfig().model_dump(mode="json")]
+def _materialise_item_classes(data: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    """`data` with the default class list, for `knowledge.item_classes.N...` on a file without."""
+    if keys[:2] != ["knowledge", "item_classes"] or len(keys) <= 2:
+        return data
+    know = data.get("knowledge") or {}
+    if not isinstance(know, dict) or "item_classes" in know:
+        return data
+    classes = [ItemClassConfig().model_dump(mode="json")]
+    return {**data, "knowledge": {**know, "item_classes": classes}}
 
 
 def set_field(data: dict[str, Any], keys: list[str], value: Any) -> dict[str, Any]:
@@ -269,9 +385,7 @@ def set_field(data: dict[str, Any], keys: list[str], value: Any) -> dict[str, An
         IndexError, ValueError, TypeError, AttributeError: if `keys` is not a field path of
             `data` (e.g. an item class index beyond the list).
     """
-    data = _deep_copy(data)
-    _materialise_item_classes(data, keys)
-    return apply_override(data, keys, value)
+    return apply_override(_materialise_item_classes(data, keys), keys, value)
 
 
 SWEEP_KEY = "sweep"
@@ -339,12 +453,11 @@ def read_scenario_data(
     for text in overrides or []:
         try:
             keys, value = parse_override(text)
-            _materialise_item_classes(data, keys)
-            data = apply_override(data, keys, value)
+            data = set_field(data, keys, value)
         except ScenarioError as exc:
             problems.extend(exc.problems)
         except (IndexError, ValueError, TypeError, AttributeError):
-            problems.append(f"--set {text}: no such field path")
+            problems.append(f"--set {_shown(text)}: no such field path")
     if problems:
         raise ScenarioError(problems)
     net = data.get("network")

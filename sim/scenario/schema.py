@@ -7,14 +7,40 @@ are errors. A scenario is frozen once validated, so nothing downstream can chang
 
 from __future__ import annotations
 
-from typing import Annotated
+from enum import Enum
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
-from sim.scenario.checks import cross_field_problems
+from sim.scenario.checks import MAX_ITEMS, MAX_TOPICS, cross_field_problems
 from sim.scenario.kinds import Engine, Generator, PartnerChoice, Policy, SeedStrategy
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def _choice(kind: type[Enum]) -> Any:
+    """`kind`, read from its text.
+
+    Any other value is refused before Python's enum lookup, whose error quotes the value whole
+    (a YAML alias bomb of a list: minutes).
+    """
+    values = [repr(m.value) for m in kind]
+    expected = ", ".join(values[:-1]) + " or " + values[-1]
+
+    def text_only(value: Any) -> Any:
+        if isinstance(value, str):
+            return value
+        raise PydanticCustomError("enum", "Input should be {expected}", {"expected": expected})
+
+    return Annotated[kind, BeforeValidator(text_only)]
+
+
+GeneratorChoice = _choice(Generator)
+SeedStrategyChoice = _choice(SeedStrategy)
+PolicyChoice = _choice(Policy)
+PartnerChoiceChoice = _choice(PartnerChoice)
+EngineChoice = _choice(Engine)
 
 
 class _Section(BaseModel):
@@ -22,8 +48,11 @@ class _Section(BaseModel):
 
     # allow_inf_nan=False: no parameter means anything at inf or nan, and an unbounded field
     # (e.g. bridges_per_agent) would otherwise let .inf through to the model.
+    # strict=True: no coercion, so `steps: true` is not 1 and `p_share: "0.1"` (quoted) is not
+    # a number; a whole number is still accepted where a float is expected (`decay: 0`).
+    # Choices (enums) are read from their YAML text: their fields say `strict=False`.
     model_config = ConfigDict(
-        extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False
+        extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False, strict=True
     )
 
 
@@ -68,7 +97,9 @@ class PopulationConfig(_Section):
 class NetworkConfig(_Section):
     """The starting tie network and its initial strengths (see `sim.world.network`)."""
 
-    generator: Generator = Field(Generator.WATTS_STROGATZ, description="Network generator.")
+    generator: GeneratorChoice = Field(
+        Generator.WATTS_STROGATZ, strict=False, description="Network generator."
+    )
     degree: int = Field(
         10,
         ge=0,
@@ -122,7 +153,9 @@ class NetworkConfig(_Section):
 class SeedingConfig(_Section):
     """Who holds an item at step 0."""
 
-    strategy: SeedStrategy = Field(SeedStrategy.RANDOM, description="Placement of the holders.")
+    strategy: SeedStrategyChoice = Field(
+        SeedStrategy.RANDOM, strict=False, description="Placement of the holders."
+    )
     n_holders: int = Field(5, ge=0, description="Holders per item, a count.")
     level: float = Field(1.0, gt=0.0, le=1.0, description="Mastery of the holders, in (0, 1].")
     agents: list[int] | None = Field(
@@ -137,7 +170,15 @@ class ItemClassConfig(_Section):
     """A class of knowledge items sharing complexity and contagion type."""
 
     name: str = Field("facts", pattern=r"^[A-Za-z][A-Za-z0-9_]*$", description="Class name.")
-    n_items: int = Field(10, ge=1, description="Items in the class, a count.")
+    n_items: int = Field(
+        10,
+        ge=1,
+        le=MAX_ITEMS,
+        description=(
+            "Items in the class, a count; at most 1000000 over all classes, and at most 2^34 "
+            "learner x item pairs."
+        ),
+    )
     complexity: float = Field(
         0.2,
         ge=0.0,
@@ -159,7 +200,13 @@ class KnowledgeConfig(_Section):
     """Knowledge items, topics and the depth scale."""
 
     n_topics: int = Field(
-        4, ge=1, description="Topics; item j of the run belongs to topic j mod n_topics."
+        4,
+        ge=1,
+        le=MAX_TOPICS,
+        description=(
+            "Topics; item j of the run belongs to topic j mod n_topics. At most 2^34 learner x "
+            "topic pairs."
+        ),
     )
     deep_threshold: Probability = Field(
         0.7, description="Mastery at or above which knowledge counts as deep, in [0, 1]."
@@ -194,7 +241,9 @@ class SharingConfig(_Section):
     """Unsolicited sharing (push): serendipitous learning (seeds 000, 003)."""
 
     enabled: bool = Field(True, description="Switch sharing on or off.")
-    policy: Policy = Field(Policy.BROADCAST, description="How a share reaches ties.")
+    policy: PolicyChoice = Field(
+        Policy.BROADCAST, strict=False, description="How a share reaches ties."
+    )
     p_share: Probability = Field(
         0.05,
         description=(
@@ -209,8 +258,10 @@ class SharingConfig(_Section):
         0.6,
         description="Probability that a tie of strength 1 notices a share; linear in between.",
     )
-    partner: PartnerChoice = Field(
-        PartnerChoice.UNIFORM, description="gossip: how the one tie talked to is chosen."
+    partner: PartnerChoiceChoice = Field(
+        PartnerChoice.UNIFORM,
+        strict=False,
+        description="gossip: how the one tie talked to is chosen.",
     )
 
 
@@ -352,8 +403,9 @@ class Scenario(_Section):
         ),
     )
     description: str = Field("", description="Free text: what situation this stands for.")
-    engine: Engine = Field(
+    engine: EngineChoice = Field(
         Engine.ARRAY,
+        strict=False,
         description=(
             "array: one step as array operations over all learners and ties (fast, the "
             "default); agents: each learner's step() acts on its own (sim.reference, the "

@@ -20,6 +20,7 @@ file, the point and the field.
 
 from __future__ import annotations
 
+import collections
 import difflib
 import math
 import types
@@ -34,6 +35,8 @@ from pydantic import BaseModel
 from sim.scenario.loading import (
     SWEEP_KEY,
     ScenarioError,
+    _short,
+    _shown,
     field_paths,
     read_scenario_data,
     set_field,
@@ -56,8 +59,9 @@ RESERVED = ("method", "samples", "seed")
 NOT_SWEPT = ("name", "description", "seed", "replications")
 """Fields that cannot be swept: labels, and the seeds shared by every point."""
 
-MAX_POINTS = 1_000_000
-"""Largest number of points a sweep may expand to."""
+MAX_POINTS = 2**14
+"""Most points a sweep may expand to (grid product, samples); each is validated before
+anything runs (about 1 ms each), so loading stays under half a minute."""
 
 
 @dataclass(frozen=True)
@@ -202,11 +206,11 @@ def parse_sweep(raw: Any, source: str) -> Sweep:
     problems: list[str] = []
     method_raw = raw.get("method", Method.GRID.value)
     try:
-        method = Method(method_raw)
+        method = Method(method_raw if isinstance(method_raw, str) else "")  # no repr of it
     except ValueError:
         problems.append(
             f"{where}.method: must be one of {', '.join(m.value for m in Method)} "
-            f"(got {method_raw!r})"
+            f"(got {_short(method_raw)})"
         )
         method = Method.GRID
     samples = raw.get("samples")
@@ -217,6 +221,8 @@ def parse_sweep(raw: Any, source: str) -> Sweep:
     elif not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
         problems.append(f"{where}.samples: {method.value} needs a number of points >= 1")
         samples = 1
+    elif samples > MAX_POINTS:
+        problems.append(f"{where}.samples: must be at most {MAX_POINTS} (got {samples})")
     elif method == Method.SOBOL and samples & (samples - 1):
         lo = 1 << (samples.bit_length() - 1)
         problems.append(
@@ -225,13 +231,16 @@ def parse_sweep(raw: Any, source: str) -> Sweep:
         )
     seed = raw.get("seed")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
-        problems.append(f"{where}.seed: must be a whole number >= 0 (got {seed!r})")
+        problems.append(f"{where}.seed: must be a whole number >= 0 (got {_short(seed)})")
         seed = None
     if seed is not None and method == Method.GRID:
         problems.append(f"{where}.seed: only used with method lhs or sobol; remove it")
     parameters = _parse_parameters(raw, where, method, problems)
     if not parameters and not problems:
         problems.append(f"{where}: names no field to sweep")
+    n_grid = math.prod(len(v) for v in parameters.values() if isinstance(v, list))
+    if method == Method.GRID and n_grid > MAX_POINTS:
+        problems.append(f"{where}: the grid has {n_grid} points (at most {MAX_POINTS})")
     if problems:
         raise ScenarioError(problems)
     return Sweep(method=method, parameters=parameters, samples=samples, seed=seed)
@@ -248,7 +257,7 @@ def _parse_parameters(
             continue
         at = f"{where}.{path}"
         if not isinstance(path, str):
-            problems.append(f"{where}: {path!r}: a field path must be text, e.g. ties.decay")
+            problems.append(f"{where}: {_short(path)}: a field path must be text, e.g. ties.decay")
             continue
         if path in NOT_SWEPT:
             problems.append(f"{at}: cannot be swept (every point shares it)")
@@ -264,13 +273,15 @@ def _parse_parameters(
             continue
         if method == Method.GRID:
             if not isinstance(spec, list) or not spec:
-                problems.append(f"{at}: grid needs a non-empty list of values (got {spec!r})")
+                problems.append(f"{at}: grid needs a non-empty list of values (got {_short(spec)})")
                 continue
-            seen = []
-            for v in spec:
-                if v in seen:
-                    problems.append(f"{at}: value {v!r} repeats")
-                seen.append(v)
+            try:  # by hash, in linear time (a list over the cap is refused below, not counted)
+                counts = collections.Counter(spec if len(spec) <= MAX_POINTS else ())
+                repeats = [v for v, count in counts.items() if count > 1]
+            except TypeError:  # a list or mapping among the values: refused point by point
+                repeats = []
+            if repeats:
+                problems.append(f"{at}: value {_short(repeats[0])} repeats")
             parameters[path] = list(spec)
         else:
             rng = _parse_range(spec, t, at, method, problems)
@@ -281,7 +292,9 @@ def _parse_parameters(
 
 def _parse_range(spec: Any, t: Any, at: str, method: Method, problems: list[str]) -> Range | None:
     if not isinstance(spec, dict) or not {"min", "max"} <= set(spec):
-        problems.append(f"{at}: {method.value} needs a range {{min: .., max: ..}} (got {spec!r})")
+        problems.append(
+            f"{at}: {method.value} needs a range {{min: .., max: ..}} (got {_short(spec)})"
+        )
         return None
     unknown = set(spec) - {"min", "max", "scale"}
     if unknown:
@@ -294,10 +307,10 @@ def _parse_range(spec: Any, t: Any, at: str, method: Method, problems: list[str]
     ok = True
     for name, v in (("min", lo), ("max", hi)):
         if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
-            problems.append(f"{at}.{name}: must be a finite number (got {v!r})")
+            problems.append(f"{at}.{name}: must be a finite number (got {_short(v)})")
             ok = False
     if scale not in ("linear", "log"):
-        problems.append(f"{at}.scale: must be one of linear, log (got {scale!r})")
+        problems.append(f"{at}.scale: must be one of linear, log (got {_short(scale)})")
         ok = False
     if not ok:
         return None
@@ -313,8 +326,7 @@ def _parse_range(spec: Any, t: Any, at: str, method: Method, problems: list[str]
     return Range(min=lo, max=hi, scale=scale)
 
 
-# ---------------------------------------------------------------------------------------------
-# Expansion
+# --- Expansion -------------------------------------------------------------------------------
 
 
 def _grid(sweep: Sweep) -> list[dict[str, Any]]:
@@ -322,8 +334,7 @@ def _grid(sweep: Sweep) -> list[dict[str, Any]]:
 
     paths = list(sweep.parameters)
     lists = [sweep.parameters[p] for p in paths]
-    n = math.prod(len(v) for v in lists)
-    if n > MAX_POINTS:
+    if (n := math.prod(len(v) for v in lists)) > MAX_POINTS:  # parse_sweep refuses it first
         raise ScenarioError([f"{SWEEP_KEY}: the grid has {n} points (at most {MAX_POINTS})"])
     return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*lists)]
 
@@ -378,7 +389,7 @@ def resolved_value(scenario: Scenario, path: str) -> Any:
 
 
 def _label(values: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in values.items())
+    return ", ".join(f"{k}={_short(v, 20)}" for k, v in values.items())
 
 
 def expand(base: dict[str, Any], sweep: Sweep, source: str) -> list[Point]:
@@ -483,7 +494,7 @@ def load_experiment(
     for text in overrides or []:
         key = text.partition("=")[0].strip()
         if key in sweep.parameters:
-            clash.append(f"--set {text}: {key} is swept; change the sweep block instead")
+            clash.append(f"--set {_shown(text)}: {key} is swept; change the sweep block instead")
     if clash:
         raise ScenarioError(clash)
     return Experiment(base, sweep, expand(data, sweep, source), source)

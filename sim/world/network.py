@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import networkx as nx
+import numba
 import numpy as np
 
 from sim.scenario.kinds import Generator
@@ -24,8 +25,10 @@ __all__ = ["StartNetwork", "build_network"]
 # Rounds of vectorised re-drawing before the few leftover conflicts are settled one by one;
 # in sparse graphs a round leaves a share of about degree / n_agents of the draws in conflict.
 _MAX_REDRAW_ROUNDS = 20
-# Repair rounds of the random-regular configuration model before giving up.
-_MAX_REPAIR_ROUNDS = 1000
+# Repair rounds of the random-regular configuration model before the switch chain; from degree
+# / n_agents = _DENSE_REGULAR on (n_agents >= 100) the repair never succeeded in trials (0 of
+# 36, n_agents 100 to 1000), so the chain runs at once. _SWITCHES_PER_TIE: attempts per tie.
+_MAX_REPAIR_ROUNDS, _DENSE_REGULAR, _SWITCHES_PER_TIE = 1000, 0.36, 10
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,7 +82,6 @@ def build_network(cfg: NetworkConfig, n_agents: int, rng: np.random.Generator) -
         ValueError: if the parameters cannot give a network of `n_agents` agents (the
             scenario schema reports these before a run starts), or for generator edge_list
             (a file: `sim.world.edge_list.read_start_network`).
-        RuntimeError: if no simple random regular graph was found (not seen in practice).
     """
     net = _build(cfg, n_agents, rng)
     spread = cfg.strength_spread
@@ -179,10 +181,8 @@ def _erdos_renyi(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> _Ties:
 def _random_regular(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> _Ties:
     """Every agent has exactly ``degree`` ties; see `_regular_ties`."""
     d = cfg.degree
-    if d >= n:
-        raise ValueError(f"random_regular: degree must be less than n_agents ({n})")
-    if (n * d) % 2:
-        raise ValueError("random_regular: degree * n_agents must be even")
+    if d >= n or (n * d) % 2:
+        raise ValueError(f"random_regular: degree must be < n_agents ({n}), degree * n_agents even")
     return _regular_ties(n, d, rng)
 
 
@@ -201,11 +201,8 @@ def _barabasi_albert(cfg: NetworkConfig, n: int, rng: np.random.Generator) -> _T
     if not 1 <= m < n:
         raise ValueError(f"barabasi_albert: needs 1 <= degree // 2 < n_agents (got m = {m})")
     graph = nx.barabasi_albert_graph(n, m, seed=int(rng.integers(2**31)))
-    flat = np.fromiter(
-        itertools.chain.from_iterable(graph.edges()),
-        dtype=np.int64,
-        count=2 * graph.number_of_edges(),
-    )
+    ends = itertools.chain.from_iterable(graph.edges())
+    flat = np.fromiter(ends, dtype=np.int64, count=2 * graph.number_of_edges())
     return flat[0::2], flat[1::2]
 
 
@@ -413,8 +410,7 @@ def _in_sorted(values: np.ndarray, sorted_array: np.ndarray) -> np.ndarray:
     """Boolean mask: which `values` occur in the sorted array `sorted_array`."""
     if sorted_array.size == 0:
         return np.zeros(values.shape, dtype=bool)
-    pos = np.searchsorted(sorted_array, values)
-    pos = np.minimum(pos, sorted_array.size - 1)
+    pos = np.minimum(np.searchsorted(sorted_array, values), sorted_array.size - 1)
     return sorted_array[pos] == values
 
 
@@ -427,7 +423,7 @@ def _regular_ties(n: int, d: int, rng: np.random.Generator) -> _Ties:
     good ties, until none is left. The result is approximately uniform over d-regular graphs,
     like ``networkx.random_regular_graph`` (Steger & Wormald 1999). For ``d > (n - 1) / 2`` the
     complement of an ``(n - 1 - d)``-regular graph is returned, since dense pairings rarely
-    become simple.
+    become simple. From about ``d = n / 3`` the repair cycles: `_switched_regular` takes over.
 
     References:
         Bollobas, B. (1980). A probabilistic proof of an asymptotic formula for the number of
@@ -442,7 +438,8 @@ def _regular_ties(n: int, d: int, rng: np.random.Generator) -> _Ties:
         drop = np.sort(np.minimum(u, v) * np.int64(n) + np.maximum(u, v))
         keep = ~_in_sorted(all_key, drop)
         return all_u[keep].astype(np.int64), all_v[keep].astype(np.int64)
-
+    if n >= 100 and d >= _DENSE_REGULAR * n:
+        return _switched_regular(n, d, rng)
     stubs = rng.permutation(np.repeat(np.arange(n, dtype=np.int64), d))
     a, b = stubs[0::2].copy(), stubs[1::2].copy()
     n64 = np.int64(n)
@@ -463,7 +460,41 @@ def _regular_ties(n: int, d: int, rng: np.random.Generator) -> _Ties:
         redo = np.concatenate([bad_at, rng.choice(good_at, size=n_mix, replace=False)])
         pool = rng.permutation(np.concatenate([a[redo], b[redo]]))
         a[redo], b[redo] = pool[: redo.size], pool[redo.size :]
-    raise RuntimeError(
-        f"random_regular: no simple {d}-regular graph on {n} agents found after "
-        f"{_MAX_REPAIR_ROUNDS} repair rounds"
-    )
+    return _switched_regular(n, d, rng)
+
+
+def _switched_regular(n: int, d: int, rng: np.random.Generator) -> _Ties:
+    """A random simple d-regular graph by the switch chain (always succeeds; dense graphs).
+
+    From the circulant graph (the ``d // 2`` nearest agents on either side of a ring, and for
+    odd d, so even n, the opposite one), `_SWITCHES_PER_TIE` attempts per tie: random ties
+    (a, b), (c, e) become (a, e), (c, b) unless that makes a self-loop or a repeated tie. The
+    switches keep every degree and connect all d-regular graphs (Taylor, R. 1981, Constrained
+    switchings in graphs, LNM 884); the chain is symmetric, so it tends to the uniform law.
+    """
+    u, v = _lattice(n, d // 2)
+    if d % 2:
+        u, v = np.concatenate([u, np.arange(n // 2)]), np.concatenate([v, np.arange(n // 2, n)])
+    u, v = np.minimum(u, v), np.maximum(u, v)
+    _switch(u, v, n, _SWITCHES_PER_TIE * len(u), rng)
+    return u, v
+
+
+@numba.njit(cache=True)
+def _switch(u, v, n, attempts, rng):  # pragma: no cover - compiled
+    """Switch attempts on the simple graph of ties (u, v), u < v, in place."""
+    m = len(u)
+    tied = np.zeros((n * n + 7) // 8, np.uint8)  # bit u * n + v: are u < v tied?
+    for t in range(m):
+        tied[(u[t] * n + v[t]) >> 3] |= 1 << ((u[t] * n + v[t]) & 7)
+    for _ in range(attempts):
+        s, t = int(rng.random() * m), int(rng.random() * m)
+        a, b, c, e = u[s], v[s], u[t], v[t]
+        if rng.random() < 0.5:
+            c, e = e, c
+        k1, k2 = min(a, e) * n + max(a, e), min(c, b) * n + max(c, b)
+        if a == e or c == b or (tied[k1 >> 3] >> (k1 & 7)) & 1 or (tied[k2 >> 3] >> (k2 & 7)) & 1:
+            continue
+        for k in (u[s] * n + v[s], u[t] * n + v[t], k1, k2):  # untie the old, tie the new
+            tied[k >> 3] ^= 1 << (k & 7)
+        u[s], v[s], u[t], v[t] = k1 // n, k1 % n, k2 // n, k2 % n
