@@ -9,8 +9,8 @@ script writes:
 
 The script computes every block from the committed code and either writes them into the page
 (``--write``) or compares them with the page (``--check``, exit status 1 and a diff when a
-block differs). ``tests/test_docs_pages.py`` runs the check, so a commit that changes what the
-scripts produce without regenerating the pages fails.
+block differs). ``tests/test_docs_pages.py`` and ``tests/test_docs_validation.py`` run the
+check, so a commit that changes what the scripts produce without regenerating the pages fails.
 """
 
 from __future__ import annotations

@@ -1,9 +1,18 @@
 """Validation: the model's textbook special cases, run from YAML and set against theory.
 
-Every number in `docs/validation.md` comes from this file: ``python docs/validation_runs.py``
-prints them (add ``--quick`` for the smaller sizes the tests use). The theory functions below
-are the references that `tests/test_validation.py` checks the simulator against; each names
-its source and gives its derivation in the docstring.
+Every number of `docs/validation.md` that a run or a theory function produces sits in a
+generated block of the page (see `docs/pages.py`), computed here from the committed code:
+
+    python docs/validation_runs.py                  # print the blocks
+    python docs/validation_runs.py --write          # write them into docs/validation.md
+    python docs/validation_runs.py --check          # compare; exit 1 with a diff if stale
+    python docs/validation_runs.py --write --finite-size --agents-engine   # and the slow blocks
+
+``tests/test_docs_validation.py`` runs the check. The two slow blocks (the cascade's
+finite-size table, and two cases on the per-learner engine) are recomputed, and so checked,
+only with their flag; otherwise the page's copy of them is kept as it is. The theory functions
+below are the references that `tests/test_validation.py` checks the simulator against; each
+names its source and gives its derivation in the docstring.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +35,10 @@ from scipy.sparse.csgraph import shortest_path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+if str(ROOT / "docs") not in sys.path:
+    sys.path.append(str(ROOT / "docs"))
+
+import pages  # noqa: E402  (docs/pages.py)
 
 from sim.engines import make_model  # noqa: E402
 from sim.experiment.jobs import replication_seeds, run_replication, start_network  # noqa: E402
@@ -467,67 +481,132 @@ def write_peer_graphs() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Printing the numbers of docs/validation.md
+# The generated blocks of docs/validation.md
+
+PAGE = Path(__file__).resolve().parent / "validation.md"
 
 
-def _fmt(m: tuple[float, float, float], digits: int = 4) -> str:
-    return f"{m[0]:.{digits}f} [{m[1]:.{digits}f}, {m[2]:.{digits}f}]"
+def _num(x: float, digits: int) -> str:
+    """A number with `digits` decimals, or as an integer when it is one."""
+    if abs(x - round(x)) < 1e-9:
+        return str(int(round(x)))
+    return f"{x:.{digits}f}"
 
 
-def main(argv: list[str] | None = None) -> None:  # noqa: D103
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--write-graphs", action="store_true", help="rewrite the peer CSVs")
-    ap.add_argument(
-        "--finite-size", action="store_true", help="cascade bias against n (about 3 minutes)"
-    )
-    args = ap.parse_args(argv)
-    if args.write_graphs:
-        write_peer_graphs()
-        return
-    if args.finite_size:
-        report_finite_size()
-        return
-    report_si()
-    report_cascade()
-    report_gossip()
-    report_threshold()
-    report_ws()
-    report_peer()
+def _fmt(
+    m: tuple[float, float, float], digits: int = 4, sign: str = "", whole: bool = False
+) -> str:
+    """Mean [lower, upper]; just the mean when the interval is a point at these digits.
+
+    With `whole`, a point that is an integer is written as one (1, not 1.0000).
+    """
+    mean, lo, hi = (f"{x:{sign}.{digits}f}" for x in m)
+    if lo == mean == hi:
+        return _num(m[0], digits) if whole else mean
+    return f"{mean} [{lo}, {hi}]"
 
 
-def report_si() -> None:  # noqa: D103
+def _signed(m: tuple[float, float, float], digits: int = 4) -> str:
+    return _fmt(m, digits, "+")
+
+
+def report_si() -> dict[str, str]:
+    """Block ``si``: the SI curve on K_n against the exact chain and the logistic recursion."""
     sc = load("si_complete")
-    n = sc.population.n_agents
-    beta = sc.sharing.p_notice_max
-    tables = run(sc)
-    counts = shares(tables) * n
-    mean, var = si_exact(n, beta, 1, sc.steps)
-    logi = si_logistic(n, beta, 1, sc.steps)
-    print(f"\n## SI on K_{n}, beta = {beta}, R = {len(tables)}")
-    print("t | exact E[I_t] | logistic recursion | simulator mean [95% CI] | z")
-    for t in range(sc.steps + 1):
+    n, beta, steps = sc.population.n_agents, sc.sharing.p_notice_max, sc.steps
+    counts = shares(run(sc)) * n
+    r = len(counts)
+    mean, var = si_exact(n, beta, 1, steps)
+    logi = si_logistic(n, beta, 1, steps)
+    sim = counts.mean(axis=0)
+    live = var > 1e-12
+    se = np.sqrt(np.where(live, var, 1.0) / r)
+
+    def z_of(curve: np.ndarray) -> np.ndarray:
+        return np.where(live, (sim - curve) / se, 0.0)
+
+    z = z_of(mean)
+    done = f"{n:.3f}"
+    # The tail where the chain, the recursion and every replication are all at n is one row.
+    settled = [
+        f"{mean[t]:.3f}" == f"{logi[t]:.3f}" == done and bool((counts[:, t] == n).all())
+        for t in range(steps + 1)
+    ]
+    last = max((t for t in range(steps + 1) if not settled[t]), default=0)
+    lines = [
+        f"**Result** (aware learners, mean over {r} replications):",
+        "",
+        "| step t | exact E[I_t] | logistic recursion | simulator mean [95 % CI] | z |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for t in range(1, last + 1):
         ci = mean_ci(counts[:, t])
-        z = (ci[0] - mean[t]) / math.sqrt(var[t] / len(tables)) if var[t] > 0 else 0.0
-        print(f"{t} | {mean[t]:.3f} | {logi[t]:.3f} | {_fmt(ci, 3)} | {z:+.2f}")
+        lines.append(
+            f"| {t} | {mean[t]:.3f} | {logi[t]:.3f} | {_fmt(ci, 3)} | "
+            + (f"{z[t]:+.2f} |" if live[t] else "|")
+        )
+    if last < steps:
+        span = f"{last + 1}-{steps}" if last + 1 < steps else f"{steps}"
+        lines.append(f"| {span} | {done} | {done} | {done} | |")
+    worst = int(np.argmax(np.abs(z)))
+    gap = int(np.argmax(logi - mean))
+    z_log = z_of(logi)
+    off = [float(np.abs(z_of(si_exact(n, b, 1, steps)[0])).max()) for b in (0.9 * beta, 1.1 * beta)]
+    lines += [
+        "",
+        "z = (simulator - exact) / sqrt(Var[I_t] / R), with Var from the chain. Over the "
+        f"{int(live.sum())} steps where Var[I_t] > 0 the largest |z| is {abs(z[worst]):.2f} "
+        f"(step {worst}). The logistic recursion runs up to {logi[gap] - mean[gap]:.1f} learners "
+        f"ahead of E[I_t] (step {gap}), where the simulator's mean is at z = {z_log[gap]:+.1f} "
+        f"from it; the exact chain with beta 10 % lower or higher is up to |z| = {off[0]:.1f} "
+        f"and {off[1]:.1f} away.",
+    ]
+    return {"si": "\n".join(lines)}
 
 
-def report_cascade() -> None:  # noqa: D103
+def report_cascade() -> dict[str, str]:
+    """Block ``cascade``: final sizes of the independent cascade against bond percolation."""
+    rows, replications = [], set()
     for name, ts_ in (("cascade_er", (0.15, 0.4)), ("cascade_rr", (0.2, 0.5))):
         for t in ts_:
             sc = load(name, [f"sharing.p_notice_min={t}", f"sharing.p_notice_max={t}"])
+            n = sc.population.n_agents
             models = start_models(sc)
-            rho = sc.knowledge.item_classes[0].seeding.n_holders / sc.population.n_agents
+            rho = sc.knowledge.item_classes[0].seeding.n_holders / n
             theory = np.array([percolation_final_size(m.ties.degree, t, rho) for m in models])
             final = np.array([ts["share_aware"].iloc[-1] for ts in run(sc)])
-            diff = mean_ci(final - theory)
-            print(
-                f"\n## {name} T = {t}: theory {theory.mean():.4f}; simulator "
-                f"{_fmt(mean_ci(final))}; sim - theory {_fmt(diff)}"
+            k = np.concatenate([m.ties.degree for m in models]).astype(np.float64)
+            t_c = k.mean() / (k * (k - 1)).mean()
+            if name == "cascade_er":
+                graph = f"G({n}, {sc.network.degree}/{n - 1})"
+            else:
+                graph = f"{sc.network.degree}-regular, n = {n}"
+            side = "below" if t < t_c else "above"
+            rows.append(
+                f"| {graph} | {t:.2f} ({side} T_c = {t_c:.3f}) | {theory.mean():.4f} | "
+                f"{_fmt(mean_ci(final))} | {_signed(mean_ci(final - theory))} |"
             )
+            replications.add(len(final))
+    lines = [
+        f"**Result** ({'/'.join(map(str, sorted(replications)))} replications per line):",
+        "",
+        "| graph | T | predicted | simulator [95 % CI] | simulator - predicted [95 % CI] |",
+        "|---|---:|---:|---:|---:|",
+        *rows,
+    ]
+    return {"cascade": "\n".join(lines)}
 
 
-def report_finite_size() -> None:
-    """Mean (simulated - predicted) final share of the cascades at growing n, 1000 runs each."""
+def report_finite_size() -> dict[str, str]:
+    """Block ``finite-size``: mean (simulated - predicted) final share at growing n.
+
+    1000 runs per line, about 3 minutes; computed only with ``--finite-size``.
+    """
+    lines = [
+        "| graph | T | n | simulated - predicted share [95 % CI] | in learners (x n) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    per_n: dict[bool, list[tuple[float, float, float]]] = {True: [], False: []}
     for name, t in (("cascade_er", 0.4), ("cascade_rr", 0.5), ("cascade_er", 0.15)):
         for n in (500, 1000, 2000, 4000):
             sc = load(
@@ -543,71 +622,241 @@ def report_finite_size() -> None:
             theory = [percolation_final_size(m.ties.degree, t, 0.01) for m in start_models(sc)]
             final = np.array([ts["share_aware"].iloc[-1] for ts in run(sc)])
             d = mean_ci(final - np.array(theory))
-            print(f"{name} T = {t} n = {n}: bias {_fmt(d, 5)}; n * bias = {n * d[0]:.2f}")
+            dn = (n * d[0], n * d[1], n * d[2])
+            graph = "G(n, 4/(n-1))" if name == "cascade_er" else f"{sc.network.degree}-regular"
+            lines.append(f"| {graph} | {t} | {n} | {_signed(d, 5)} | {_signed(dn, 2)} |")
+            per_n[t > 0.25].append(dn)
+
+    def span(xs: list[tuple[float, float, float]]) -> str:
+        return (
+            f"the mean n x bias lies between {min(x[0] for x in xs):+.2f} and "
+            f"{max(x[0] for x in xs):+.2f} learners (95 % CIs between "
+            f"{min(x[1] for x in xs):+.2f} and {max(x[2] for x in xs):+.2f})"
+        )
+
+    lines += [
+        "",
+        f"Over n = 500 to 4000: above the threshold {span(per_n[True])}; below it "
+        f"{span(per_n[False])}.",
+    ]
+    return {"finite-size": "\n".join(lines)}
 
 
-def report_gossip() -> None:  # noqa: D103
+def report_agents_engine() -> dict[str, str]:
+    """Block ``agents-engine``: two cases on the per-learner engine (slow: ``--agents-engine``)."""
+    n = 100
+    sc = load("gossip_complete", ["engine=agents", f"population.n_agents={n}", "replications=300"])
+    th = gossip_exact(n)
+    out = gossip_outcomes(run(sc))
+    r = len(out)
+    rounds = out["rounds"].to_numpy()
+    zs = [(rounds.mean() - th.mean_rounds) / math.sqrt(th.var_rounds / r)]
+    rows = [
+        f"| push gossip on K_{n} (R = {r}) | rounds until all know | {th.mean_rounds:.2f} | "
+        f"{_fmt(mean_ci(rounds), 2)} | {zs[-1]:+.2f} |"
+    ]
+    for label, col, exact in (
+        ("calls", "calls", th.mean_calls),
+        ("redundant calls", "redundant", th.mean_redundant),
+    ):
+        x = out[col].to_numpy()
+        zs.append((x.mean() - exact) / (x.std(ddof=1) / math.sqrt(r)))
+        rows.append(f"| | {label} | {exact:.1f} | {_fmt(mean_ci(x), 1)} | {zs[-1]:+.2f} |")
+    big, t = 1000, 0.4
+    sc = load(
+        "cascade_er",
+        [
+            "engine=agents",
+            f"population.n_agents={big}",
+            f"knowledge.item_classes.0.seeding.n_holders={big // 100}",
+            "replications=50",
+            f"sharing.p_notice_min={t}",
+            f"sharing.p_notice_max={t}",
+        ],
+    )
+    theory = np.array([percolation_final_size(m.ties.degree, t, 0.01) for m in start_models(sc)])
+    final = np.array([ts["share_aware"].iloc[-1] for ts in run(sc)])
+    d = final - theory
+    zs.append(d.mean() / (d.std(ddof=1) / math.sqrt(len(d))))
+    rows.append(
+        f"| cascade on G({big}, 4/{big - 1}), T = {t} (R = {len(d)}) | final share | "
+        f"{theory.mean():.4f} | {_fmt(mean_ci(final))} | {zs[-1]:+.2f} |"
+    )
+    worst = max(abs(z) for z in zs)
+    bound = float(stats.norm.ppf(1 - 0.001 / (2 * len(zs))))
+    verdict = "every |z| is below" if worst < bound else "NOT every |z| is below"
+    lines = [
+        "| case | quantity | theory | `engine: agents` [95 % CI] | z |",
+        "|---|---|---:|---:|---:|",
+        *rows,
+        "",
+        "z = (engine - theory) / standard error: the exact sd of the rounds, the sample sd of "
+        "the calls, and for the cascade the paired difference from each replication's "
+        f"prediction (as in case 2). The largest |z| is {worst:.2f}: {verdict} {bound:.2f}, the "
+        f"tests' criterion for {len(zs)} checks at family-wise 0.001.",
+    ]
+    return {"agents-engine": "\n".join(lines)}
+
+
+def report_gossip() -> dict[str, str]:
+    """Blocks ``gossip`` (K_n against the exact push protocol) and ``gossip-sizes`` (theory)."""
     sc = load("gossip_complete")
     n = sc.population.n_agents
     th = gossip_exact(n)
     out = gossip_outcomes(run(sc))
-    print(f"\n## push gossip on K_{n}, R = {len(out)}")
-    print(f"log2 n + ln n = {math.log2(n) + math.log(n):.3f}")
-    print(f"rounds: exact {th.mean_rounds:.4f} (sd {math.sqrt(th.var_rounds):.3f}); simulator")
-    print(f"  {_fmt(mean_ci(out['rounds'].to_numpy()))}")
-    print(f"calls: exact {th.mean_calls:.2f}; simulator {_fmt(mean_ci(out['calls']), 2)}")
-    print(
-        f"redundant: exact {th.mean_redundant:.2f}; simulator {_fmt(mean_ci(out['redundant']), 2)}"
-    )
-    print(
-        f"share redundant: exact E[red]/E[calls] = {th.mean_redundant / th.mean_calls:.4f}; "
-        f"simulator sum/sum = {out['redundant'].sum() / out['calls'].sum():.4f}"
-    )
+    share = out["redundant"].sum() / out["calls"].sum()
+    gossip = [
+        f"**Result** (n = {n}, R = {len(out)}):",
+        "",
+        "| quantity | theory | simulator [95 % CI] |",
+        "|---|---:|---:|",
+        f"| rounds until all know | exact {th.mean_rounds:.3f} "
+        f"(sd {math.sqrt(th.var_rounds):.2f}); "
+        f"log2 n + ln n = {math.log2(n) + math.log(n):.2f} | "
+        f"{_fmt(mean_ci(out['rounds'].to_numpy()), 3)} |",
+        f"| calls before all know | exact {th.mean_calls:.2f} | "
+        f"{_fmt(mean_ci(out['calls'].to_numpy()), 2)} |",
+        f"| redundant calls | exact {th.mean_redundant:.2f} | "
+        f"{_fmt(mean_ci(out['redundant'].to_numpy()), 2)} |",
+        f"| share of redundant calls | exact E[red]/E[calls] = "
+        f"{th.mean_redundant / th.mean_calls:.3f} | sum/sum = {share:.3f} |",
+    ]
+    sizes = [
+        "| n | exact E[rounds] | log2 n + ln n | difference | exact share of redundant calls |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    exact = {}
     for big in (64, 256, 1024):
         g = gossip_exact(big)
-        print(
-            f"  n = {big}: exact E[rounds] = {g.mean_rounds:.3f}, log2 n + ln n = "
-            f"{math.log2(big) + math.log(big):.3f}, share redundant "
-            f"{g.mean_redundant / g.mean_calls:.3f}"
+        exact[big] = g.mean_rounds
+        asym = math.log2(big) + math.log(big)
+        sizes.append(
+            f"| {big} | {g.mean_rounds:.3f} | {asym:.3f} | {g.mean_rounds - asym:+.3f} | "
+            f"{g.mean_redundant / g.mean_calls:.3f} |"
         )
+    sizes += [
+        "",
+        f"As a check of the reference: E[S_256] - E[S_64] = {exact[256] - exact[64]:.2f} "
+        f"against the asymptotic 2 + ln 4 = {2 + math.log(4):.2f} (quadrupling n keeps the "
+        "fractional part of log2 n, on which Pittel's O(1) term depends).",
+    ]
+    return {"gossip": "\n".join(gossip), "gossip-sizes": "\n".join(sizes)}
 
 
-def report_threshold() -> None:  # noqa: D103
+def report_threshold() -> dict[str, str]:
+    """Blocks ``threshold-ring`` (the lattice, exact) and ``threshold-ws`` (rewired rings)."""
     sc = load("threshold_ring")
-    n = sc.population.n_agents
+    n, k = sc.population.n_agents, sc.network.degree
     ts = run(sc, 1)[0]
-    print(f"\n## threshold on ring lattice n = {n}, degree {sc.network.degree}")
+    model = start_models(sc, 1)[0]
+    ring = [
+        "| m | v (per side) | simulator, first steps | all aware at step (theory) |",
+        "|---:|---:|---|---:|",
+    ]
+    same = []
     for cls in sc.knowledge.item_classes:
+        m, seeds = cls.sources_required, cls.seeding.agents
         counts = np.rint(ts[f"share_aware__{cls.name}"].to_numpy() * n).astype(int)
+        ref = threshold_reference(model.ties.u, model.ties.v, n, seeds, m, sc.steps)
+        same.append(counts.tolist() == ref.tolist())
+        v = ring_front_speed(k, m)
         full = np.flatnonzero(counts == n)
-        speed = ring_front_speed(sc.network.degree, cls.sources_required)
-        print(
-            f"m = {cls.sources_required}: speed {speed}/side/step; first steps "
-            f"{counts[:6].tolist()}; all aware at step {int(full[0]) if len(full) else None}"
+        if v == 0:
+            first = ", ".join(str(c) for c in counts[:3]) + ", ..."
+            theory = "never"
+        else:
+            first = ", ".join(str(c) for c in counts[:6]) + ", ..."
+            theory = str(math.ceil((n - len(seeds)) / (2 * v)))
+        done = str(int(full[0])) if len(full) else "never"
+        if done != theory and v > 0:
+            early = int(theory) - int(full[0]) if len(full) else 0
+            note = f"ceil({n - len(seeds)}/{2 * v}) = {theory}"
+            if early > 0:
+                note += f", {early} early: the fronts meet"
+            theory = note
+        ring.append(f"| {m} | {v} | {first} | {done} ({theory}) |")
+    verdict = (
+        "Every curve also equals"
+        if all(same)
+        else "NOT every curve equals (m = "
+        + ", ".join(
+            str(c.sources_required)
+            for c, s in zip(sc.knowledge.item_classes, same, strict=True)
+            if not s
         )
-    print("\n## threshold on rewired rings: final share aware, mean [95% CI]")
+        + " differ from)"
+    )
+    ring += [
+        "",
+        f"{verdict}, step for step over the {sc.steps} steps, an independent 10-line synchronous "
+        "threshold model run on the same ring (`threshold_reference`).",
+    ]
+
     ws = load("threshold_ws")
+    ws_lines = [
+        "| p_rewire | m = 1 final | m = 1 steps to all | m = 2 final | m = 3 final |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    lattice_steps = math.ceil((n - 3) / (2 * ring_front_speed(ws.network.degree, 1)))
+    last_p: dict[int, np.ndarray] = {}
     for p in (0.0, 0.01, 0.03, 0.1, 0.3, 1.0):
         tables = run(load("threshold_ws", [f"network.p_rewire={p}"]))
-        parts = []
+        final = {}
         for cls in ws.knowledge.item_classes:
             col = f"share_aware__{cls.name}"
-            final = np.array([t[col].iloc[-1] for t in tables])
-            parts.append(f"m={cls.sources_required}: {_fmt(mean_ci(final), 3)}")
+            final[cls.sources_required] = np.array([t[col].iloc[-1] for t in tables])
         full = np.array([np.argmax(t["share_aware__m1"].to_numpy() >= 1.0) for t in tables])
-        parts.append(f"m=1 steps to all: {_fmt(mean_ci(full.astype(float)), 2)}")
-        print(f"p = {p}: " + "; ".join(parts))
+        steps_ci = mean_ci(full.astype(float))
+        steps = _fmt(steps_ci, 2)
+        if steps_ci[1] == steps_ci[2] == lattice_steps:
+            steps += " (exact)"
+        ws_lines.append(
+            f"| {p:g} | {_fmt(mean_ci(final[1]), 3)} | {steps} | {_fmt(mean_ci(final[2]), 3)} | "
+            f"{_fmt(mean_ci(final[3]), 3)} |"
+        )
+        last_p = final
+    n_ws = ws.population.n_agents
+    seeds = len(ws.knowledge.item_classes[0].seeding.agents)
+    stuck = int((np.rint(last_p[3] * n_ws) == seeds).sum())
+    ws_lines += [
+        "",
+        f"(Final share aware, mean [95 % CI] over {len(full)} replications, n = {n_ws}; the "
+        "interval is left out where it rounds to the mean.) At p = 1, m = 3 stays at its "
+        f"{seeds} seeds "
+        f"({seeds}/{n_ws} = {seeds / n_ws:.3f}) in {stuck} of {len(full)} replications.",
+    ]
+    return {"threshold-ring": "\n".join(ring), "threshold-ws": "\n".join(ws_lines)}
 
 
-def report_ws() -> None:  # noqa: D103
+def _sparse_clustering(u: np.ndarray, v: np.ndarray, n: int) -> float:
+    """Average local clustering of a tie list (as networkx.average_clustering), fast."""
+    a = csr_matrix((np.ones(2 * len(u)), (np.r_[u, v], np.r_[v, u])), shape=(n, n))
+    deg = np.asarray(a.sum(axis=1)).ravel()
+    tri = np.asarray((a @ a).multiply(a).sum(axis=1)).ravel() / 2.0
+    pairs = deg * (deg - 1) / 2.0
+    return float(np.divide(tri, pairs, out=np.zeros_like(tri), where=pairs > 0).mean())
+
+
+def _edges(g: nx.Graph) -> tuple[np.ndarray, np.ndarray]:
+    e = np.array(g.edges(), dtype=np.int64).reshape(-1, 2)
+    return np.minimum(e[:, 0], e[:, 1]), np.maximum(e[:, 0], e[:, 1])
+
+
+def report_ws() -> dict[str, str]:
+    """Block ``ws``: C(p) and L(p) of the generator against theory and networkx."""
     base = load("watts_strogatz")
     n, k = base.population.n_agents, base.network.degree
     c0, l0 = lattice_clustering(k), lattice_path_length(n, k)
-    print(f"\n## Watts-Strogatz n = {n}, k = {k}: C(0) = {c0:.4f}, L(0) = {l0:.4f}")
-    print(
-        "p | C/C0 sim | (1-p)^3 | C/C0 networkx | L/L0 sim | L/L0 networkx | "
-        "lattice triangles kept, sim | T0 (1-p)^3"
-    )
+    lines = [
+        f"n = {n}, k = {k}: C(0) = {c0:.4f}, L(0) = {l0:.4f} (exact, the ring lattice); "
+        f"{base.replications} graphs per p on each side, mean [95 % CI] (the interval left out "
+        "where it rounds to the mean).",
+        "",
+        "| p | C/C(0) simulator | (1 - p)^3 | C/C(0) networkx | L/L(0) simulator | "
+        "L/L(0) networkx | lattice triangles kept (simulator) | T0 (1 - p)^3 (sd) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    ratio: dict[float, tuple[float, float]] = {}
     for p in (0.0, 0.001, 0.01, 0.1, 0.3, 1.0):
         sc = load("watts_strogatz", [f"network.p_rewire={p}"])
         models = start_models(sc)
@@ -616,11 +865,56 @@ def report_ws() -> None:  # noqa: D103
         ref = np.array(networkx_ws(n, k, p, range(len(models))))
         tri = np.array([lattice_triangles_surviving(m.ties.u, m.ties.v, n, k) for m in models])
         t_mean, t_var = lattice_triangle_moments(n, k, p)
-        print(
-            f"{p} | {_fmt(mean_ci(c))} | {(1 - p) ** 3:.4f} | {_fmt(mean_ci(ref[:, 0] / c0))} | "
-            f"{_fmt(mean_ci(ell))} | {_fmt(mean_ci(ref[:, 1] / l0))} | "
-            f"{_fmt(mean_ci(tri.astype(float)), 1)} | {t_mean:.1f} (sd {math.sqrt(t_var):.1f})"
+        ratio[p] = (float(c.mean()), float(ell.mean()))
+        digits_l = 3 if p < 0.1 else 4
+        cells = [
+            _fmt(mean_ci(c), whole=True),
+            _num((1 - p) ** 3, 4),
+            _fmt(mean_ci(ref[:, 0] / c0), whole=True),
+            _fmt(mean_ci(ell), digits_l, whole=True),
+            _fmt(mean_ci(ref[:, 1] / l0), digits_l, whole=True),
+            _fmt(mean_ci(tri.astype(float)), 1, whole=True),
+            f"{_num(t_mean, 1)} ({_num(math.sqrt(t_var), 1)})",
+        ]
+        lines.append(f"| {p:g} | " + " | ".join(cells) + " |")
+    c01, l01 = ratio[0.01]
+    l_random = (math.log(n) - np.euler_gamma) / math.log(k) + 0.5
+    lines += [
+        "",
+        f"At p = 0.01 the path length has fallen to {100 * l01:.0f} % of the lattice's while the "
+        f"clustering keeps {100 * c01:.0f} %. At p = 1, L = {ratio[1.0][1]:.4f} x {l0:.2f} = "
+        f"{ratio[1.0][1] * l0:.2f}; the random-graph value (ln n - 0.577)/ln k + 1/2 is "
+        f"{l_random:.2f} (Fronczak et al. 2004).",
+    ]
+    # A larger sample against networkx: clustering, and the degree variance h p (2 - p).
+    big = 60
+    parts, differ = [], []
+    for p in (0.1, 0.3):
+        sc = load("watts_strogatz", [f"network.p_rewire={p}", f"replications={big}"])
+        models = start_models(sc)
+        ours_c = np.array([_clustering(m) for m in models])
+        ours_v = np.array([m.ties.degree.var() for m in models])
+        graphs = [nx.watts_strogatz_graph(n, k, p, seed=s) for s in range(1000, 1000 + big)]
+        ref_c = np.array([_sparse_clustering(*_edges(g), n) for g in graphs])
+        ref_v = np.array([np.var([d for _, d in g.degree()]) for g in graphs])
+        res = stats.ttest_ind(ours_c, ref_c, equal_var=False)
+        res_v = stats.ttest_ind(ours_v, ref_v, equal_var=False)
+        parts.append(
+            f"at p = {p:g}, C: Welch p = {res.pvalue:.2f}; degree variance {ours_v.mean():.3f} "
+            f"against networkx {ref_v.mean():.3f} (Welch p = {res_v.pvalue:.2f}) and theory "
+            f"h p (2 - p) = {k // 2 * p * (2 - p):.3f}"
         )
+        if res.pvalue < 0.05:
+            differ.append(f"C at p = {p:g}")
+        if res_v.pvalue < 0.05:
+            differ.append(f"the degree variance at p = {p:g}")
+    verdict = (
+        "No difference from networkx at the 5 % level, neither in C nor in the degree variance."
+        if not differ
+        else "A difference from networkx at the 5 % level in " + " and ".join(differ) + "."
+    )
+    lines += ["", f"With {big} graphs per p on each side: " + "; ".join(parts) + ". " + verdict]
+    return {"ws": "\n".join(lines)}
 
 
 def _clustering(m: LearningModel) -> float:
@@ -629,7 +923,8 @@ def _clustering(m: LearningModel) -> float:
     return metrics.clustering(m)
 
 
-def report_peer() -> None:  # noqa: D103
+def report_peer() -> dict[str, str]:
+    """Blocks ``peer-cascade`` and ``peer-threshold``: the simulator against EoN."""
     sc = load("peer_cascade")
     g = read_graph("peer_er", sc.population.n_agents)
     seeds = sc.knowledge.item_classes[0].seeding.agents
@@ -637,24 +932,119 @@ def report_peer() -> None:  # noqa: D103
     sim = shares(run(sc)) * sc.population.n_agents
     eon = eon_cascade(g, t, seeds, sc.replications, 7, sc.steps)
     ks = stats.ks_2samp(sim[:, -1], eon[:, -1])
-    print(f"\n## peer: independent cascade on peer_er (n = {g.number_of_nodes()}), T = {t}")
-    print(
-        f"final size simulator {_fmt(mean_ci(sim[:, -1]), 2)}; EoN {_fmt(mean_ci(eon[:, -1]), 2)}"
-    )
-    print(f"KS two-sample: D = {ks.statistic:.4f}, p = {ks.pvalue:.3f}")
+    ours, theirs = mean_ci(sim[:, -1]), mean_ci(eon[:, -1])
+    inside = theirs[1] <= ours[0] <= theirs[2] and ours[1] <= theirs[0] <= ours[2]
+    verdict = (
+        "each mean lies in the other's interval" if inside else "a mean lies outside the other's"
+    ) + ("; KS does not reject at 5 %." if ks.pvalue > 0.05 else "; KS rejects at 5 %.")
+    cascade = [
+        f"{len(sim)} runs on each side, T = {t}, graph of {g.number_of_nodes()} learners.",
+        "",
+        "| | simulator [95 % CI] | EoN [95 % CI] |",
+        "|---|---:|---:|",
+        f"| mean final size (learners) | {_fmt(ours, 2)} | {_fmt(theirs, 2)} |",
+        f"| final size: smallest, median, largest | {_spread(sim[:, -1])} | "
+        f"{_spread(eon[:, -1])} |",
+        f"| two-sample Kolmogorov-Smirnov on the final size | D = {ks.statistic:.3f}, "
+        f"p = {ks.pvalue:.2f} | |",
+        "",
+        f"The two samples: {verdict}",
+    ]
     sc = load("peer_threshold")
     g = read_graph("peer_ws", sc.population.n_agents)
     m = make_model(sc, rng=1, start_network=start_network(sc))
     for _ in range(sc.steps):
         m.step()
+    threshold = ["| m | simulator aware | EoN aware | same learners |", "|---:|---:|---:|---|"]
     for j, cls in enumerate(sc.knowledge.item_classes):
         sim_set = set(np.flatnonzero(m.knowledge[:, j] > 0).tolist())
         eon_set = eon_threshold_final(g, cls.seeding.agents, cls.sources_required, 3)
-        print(
-            f"threshold m = {cls.sources_required}: simulator {len(sim_set)} aware, EoN "
-            f"{len(eon_set)}, identical sets: {sim_set == eon_set}"
+        threshold.append(
+            f"| {cls.sources_required} | {len(sim_set)} | {len(eon_set)} | "
+            f"{'yes' if sim_set == eon_set else 'no'} |"
         )
+    return {"peer-cascade": "\n".join(cascade), "peer-threshold": "\n".join(threshold)}
+
+
+def _spread(x: np.ndarray) -> str:
+    return f"{x.min():.0f}, {np.median(x):.0f}, {x.max():.0f}"
+
+
+# The blocks in the order of the page; SLOW ones are computed only when asked for.
+REPORTS = (report_si, report_cascade, report_gossip, report_threshold, report_ws, report_peer)
+SLOW = {"finite-size": report_finite_size, "agents-engine": report_agents_engine}
+
+
+def generated_blocks(slow: Iterable[str] = ()) -> dict[str, str]:
+    """Every default block of docs/validation.md, and the `slow` ones named."""
+    blocks: dict[str, str] = {}
+    for report in REPORTS:
+        blocks.update(report())
+    for name in slow:
+        blocks.update(SLOW[name]())
+    return {name: _wrap(body) for name, body in blocks.items()}
+
+
+def _wrap(body: str, width: int = 100) -> str:
+    """The block with its lines of prose wrapped at `width`, as the page (tables stay).
+
+    No wrapped line may start with "|" (Markdown would read a table row): the width shrinks
+    until none does.
+    """
+    out = []
+    for line in body.split("\n"):
+        if line.startswith("|") or len(line) <= width:
+            out.append(line)
+            continue
+        for w in range(width, width // 2, -1):
+            lines = textwrap.wrap(line, w, break_long_words=False, break_on_hyphens=False)
+            if not any(x.startswith("|") for x in lines[1:]):
+                break
+        out += lines
+    return "\n".join(out)
+
+
+def update_page(page: Path, blocks: dict[str, str], check: bool) -> int:
+    """Write `blocks` into `page` or (``check``) compare them with it; 0 if equal or written.
+
+    A slow block that was not computed keeps the page's content (it is neither rewritten
+    nor checked).
+    """
+    present = pages.blocks_in(page.read_text(encoding="utf-8"))
+    kept = {name: present[name] for name in SLOW if name not in blocks and name in present}
+    return pages.write_or_check(page, blocks | kept, check)
+
+
+def main(argv: list[str] | None = None) -> int:  # noqa: D103
+    ap = argparse.ArgumentParser(description=__doc__)
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true", help="write the blocks into the page")
+    mode.add_argument(
+        "--check", action="store_true", help="compare the blocks with the page (exit 1 if stale)"
+    )
+    mode.add_argument("--write-graphs", action="store_true", help="rewrite the peer CSVs")
+    ap.add_argument(
+        "--finite-size",
+        action="store_true",
+        help="also compute the finite-size block (cascade bias against n, about 3 minutes)",
+    )
+    ap.add_argument(
+        "--agents-engine",
+        action="store_true",
+        help="also compute the agents-engine block (two cases on engine: agents, ~3 minutes)",
+    )
+    args = ap.parse_args(argv)
+    if args.write_graphs:
+        write_peer_graphs()
+        return 0
+    slow = [name for name in SLOW if getattr(args, name.replace("-", "_"))]
+    blocks = generated_blocks(slow)
+    if args.write or args.check:
+        return update_page(PAGE, blocks, args.check)
+    for name, body in blocks.items():
+        print(f"<!-- begin {name} -->\n{body}\n<!-- end {name} -->\n")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
