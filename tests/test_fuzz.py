@@ -1188,6 +1188,7 @@ CATALOGUE: dict[str, tuple[str | bytes, list[str]]] = {
         ),
         [],
     ),
+    "long_unknown_swept_path": ("sweep:\n  " + "k" * 1000 + ": [1, 2]\n", []),
     "lhs_with_a_million_samples": (
         "sweep: {method: lhs, samples: 1000000, ties.decay: {min: 0, max: 0.1}}\n",
         [],

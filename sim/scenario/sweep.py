@@ -255,7 +255,7 @@ def _parse_parameters(
     for path, spec in raw.items():
         if path in RESERVED:
             continue
-        at = f"{where}.{path}"
+        at = f"{where}.{_shown(path)}"
         if not isinstance(path, str):
             problems.append(f"{where}: {_short(path)}: a field path must be text, e.g. ties.decay")
             continue
