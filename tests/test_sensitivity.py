@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.sensitivity import Factor, analyse, design, noise_share
+from sim.analysis.sensitivity import SENSITIVITY_COLUMNS, Factor, analyse, design, noise_share
 
 
 def _tables(x: np.ndarray, y_runs: np.ndarray, factors):
@@ -122,16 +122,7 @@ def test_the_figure_sorts_parameters_by_total_effect(tmp_path):
             ["y", "b", "ST", 0.7, 0.6, 0.8, 0.1, 0.0],
             ["y", "", "noise_share", 0.3, np.nan, np.nan, np.nan, np.nan],
         ],
-        columns=[
-            "outcome",
-            "parameter",
-            "index",
-            "value",
-            "ci_lo",
-            "ci_hi",
-            "design_half",
-            "noise_half",
-        ],
+        columns=SENSITIVITY_COLUMNS,
     )
     opened = []
     real = plt.subplots
