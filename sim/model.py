@@ -108,20 +108,25 @@ class LearningModel(mesa.Model):
             start_network = build_network(sc.network, n, rs["network"])
         _check_network(start_network, n)
         self.group = np.asarray(start_network.group, dtype=np.int64)
+        # A network file's membership and node ids (sim.world.graph_files.FileNetwork).
+        file_member = getattr(start_network, "member", None)
+        file_ids = getattr(start_network, "ids", None)
         t = start_network
         self.ties = TieTable.from_edges(n, t.u, t.v, t.strength, index=False, copy=not own)
         # Drop the network (int64 endpoints) before the index is built: at 10^6 agents it
         # would otherwise sit beside the index at setup's memory peak.
         del start_network, t
         self.ties.reindex()
-        traits = draw_traits(sc, n, rs["traits"], rs["interests"])
+        traits = draw_traits(sc, n, rs["traits"], rs["interests"], member=file_member)
         self.activity = traits.activity
         self.helpfulness, self.interest, self.member = (
             traits.helpfulness,
             traits.interest,
             traits.member,
         )
-        self.knowledge = seed_knowledge(sc, n, self.ties.degree, self.group, rs["seeding"])
+        self.knowledge = seed_knowledge(
+            sc, n, self.ties.degree, self.group, rs["seeding"], ids=file_ids
+        )
         self.repository = np.zeros(self.items.n_items, dtype=np.float64)
         # Items that became known in the last step, as flat indices (cascade passes them on).
         self.newly_aware = np.flatnonzero(self.knowledge.ravel() > 0)

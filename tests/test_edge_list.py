@@ -101,8 +101,9 @@ def test_graphml_without_attributes_has_no_strength(tmp_path):
         ("source,target,strength\n0,1,\n", "line 2: missing strength"),
         ("source,target\n0,1\n2,2\n", r"line 3: self-loop"),
         ("source,target\n0,1\n1,2\n0,1\n", r"line 4: repeated tie 0-1 \(first at line 2\)"),
-        ("source,target\n0,1\n1,2\n\n2,1\n", r"line 5: repeated tie 2-1 \(first at line 3\)"),
-        ("source,target\n0,1\n1,2\n2,1\n1,0\n", r"line 4: repeated tie 2-1 \(first at line 3\)"),
+        # The same direction twice is refused; both directions are one tie (test_real_networks).
+        ("source,target\n0,1\n1,2\n\n1,2\n", r"line 5: repeated tie 1-2 \(first at line 3\)"),
+        ("source,target\n0,1\n1,2\n2,1\n1,2\n", r"line 5: repeated tie 1-2 \(first at line 3\)"),
         ("source,target\na,b\nc,d\ne,f\n", "6 nodes but n_agents is 5"),
         ("from,to\n0,1\n", "line 1: the header must name the columns source and target"),
         ("", "empty"),
@@ -155,11 +156,11 @@ def test_graphml_errors(tmp_path):
     with pytest.raises(EdgeListError, match="self-loop"):
         read_edge_list(tmp_path / "loop.graphml", 5)
 
-    g = nx.DiGraph()
-    g.add_edges_from([(0, 1), (1, 0)])
-    nx.write_graphml(g, tmp_path / "both_ways.graphml")
+    g = nx.MultiDiGraph()
+    g.add_edges_from([(0, 1), (0, 1)])
+    nx.write_graphml(g, tmp_path / "same_way_twice.graphml")
     with pytest.raises(EdgeListError, match="repeated tie"):
-        read_edge_list(tmp_path / "both_ways.graphml", 5)
+        read_edge_list(tmp_path / "same_way_twice.graphml", 5)
 
     g = nx.MultiGraph()
     g.add_edges_from([(0, 1), (0, 1)])
@@ -225,7 +226,7 @@ EDGE_LISTS = {
     "no_header": ("0,1\n1,2\n", ["line 1", "source", "target"]),
     "empty": ("", ["empty"]),
     "self_loop": ("source,target\n0,0\n", ["line 2", "self-loop"]),
-    "repeated_tie": ("source,target\n0,1\n1,0\n", ["line 3", "repeated"]),
+    "repeated_tie": ("source,target\n0,1\n0,1\n", ["line 3", "repeated"]),
     "too_many_nodes": (
         "source,target\n" + "".join(f"{i},{i + 1}\n" for i in range(20)),
         ["21 nodes", "n_agents is 10"],

@@ -266,9 +266,12 @@ def _run_jobs(
 
 
 def _write_inputs(spec: Spec, folder: Folder) -> pd.DataFrame | None:
-    """Write the resolved scenario(s) and, with labels, the points table (returned)."""
+    """Write the resolved scenario(s), learner_ids.csv, and with labels the points table."""
     for name, text in spec.files.items():
         folder.write_text(name, text)
+    ids = storage.learner_ids_table(spec.networks)
+    if ids is not None:
+        folder.write_table(storage.LEARNER_IDS, ids)
     if not spec.labels:
         return None
     labels = pd.DataFrame(
@@ -385,7 +388,8 @@ def summary_text(spec: Spec, summary: pd.DataFrame, differences: pd.DataFrame | 
     A scenario: mean, sd and 95% t interval of each outcome, then the times to 50 % and
     90 % as censored data (Kaplan-Meier). A sweep or comparison: means per point or
     scenario, the Kaplan-Meier times per point or scenario, and a comparison's paired
-    differences with Holm-adjusted p-values.
+    differences with Holm-adjusted p-values; a sweep of more than `MAX_PRINTED_POINTS`
+    points, where its tables are.
     """
     cols = [c for c in stats.SUMMARY_COLUMNS if c in summary.columns]
     values = [c for c in cols if not is_time_column(c)]
@@ -404,6 +408,12 @@ def summary_text(spec: Spec, summary: pd.DataFrame, differences: pd.DataFrame | 
             km = table.loc[times, keep].astype({"n_reached": int})
             lines += ["", TIMES_NOTE + ":", stats.format_table(km)]
         return "\n".join(lines)
+    if spec.kind == "sweep" and summary["point"].nunique() > MAX_PRINTED_POINTS:
+        n = summary["point"].nunique()
+        return (
+            f"{n} points x {spec.replications} replications: means per point are in "
+            f"{storage.SUMMARY} and figures/ (printed up to {MAX_PRINTED_POINTS} points)"
+        )
     shown = [c for c in comparisons.OUTCOME_COLUMNS if c in summary.columns]
     group = ["point", *spec.labels] if spec.kind == "sweep" else ["scenario"]
     means = summary.groupby(group, sort=spec.kind == "sweep")[shown].mean()
@@ -432,6 +442,9 @@ def summary_text(spec: Spec, summary: pd.DataFrame, differences: pd.DataFrame | 
         lines.append(stats.format_table(table))
     return "\n".join(lines)
 
+
+MAX_PRINTED_POINTS = 64
+"""A sweep with more points prints where its tables are instead of a row per point."""
 
 HOLM_ALPHA = 0.05
 """Family-wise error rate at which the printed comparison flags a difference."""

@@ -30,7 +30,9 @@ from sim.scenario import (
     validate,
 )
 from sim.scenario.loading import apply_override, parse_override
+from sim.scenario.sweep import Sweep
 from sim.world.edge_list import EdgeListError
+from sim.world.graph_files import learner_indices
 from sim.world.network import StartNetwork
 
 
@@ -50,6 +52,7 @@ class Spec:
     networks: dict[int, StartNetwork | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what the user should know, e.g. shared seeds
     base: Scenario | None = None  # the resolved base scenario (a comparison's: the baseline)
+    sweep: Sweep | None = None  # the parsed sweep block of a sweep
 
     @property
     def fingerprint(self) -> str:
@@ -106,9 +109,26 @@ def start_networks(experiment: Experiment) -> dict[int, StartNetwork | None]:
             try:
                 read[key] = start_network(point.scenario)
             except EdgeListError as exc:
-                raise ScenarioError([f"{experiment.source}: network.path: {exc}"]) from None
+                raise ScenarioError([f"{experiment.source}: {exc.field}: {exc}"]) from None
         out[point.index] = read[key]
+        _check_holders(experiment.source, point.scenario, read[key])
     return out
+
+
+def _check_holders(source: str, scenario: Scenario, network: StartNetwork | None) -> None:
+    """Explicit seed holders of an edge-list scenario must be nodes of its file."""
+    n = scenario.population.n_agents
+    for i, c in enumerate(scenario.knowledge.item_classes):
+        if network is None or c.seeding.agents is None:
+            continue
+        field = f"knowledge.item_classes.{i}.seeding.agents"
+        try:
+            held = learner_indices(c.seeding.agents, getattr(network, "ids", None))
+        except ValueError as exc:
+            raise ScenarioError([f"{source}: {field}: {exc}"]) from None
+        bad = held[(held < 0) | (held >= n)].tolist()
+        if bad:
+            raise ScenarioError([f"{source}: {field}: ids must be in 0..{n - 1} (got {bad[:5]})"])
 
 
 def scenario_spec(item: Scenario | str | Path, overrides: Sequence[str] = ()) -> Spec:
@@ -133,6 +153,7 @@ def scenario_spec(item: Scenario | str | Path, overrides: Sequence[str] = ()) ->
         extra={"steps": base.steps, "scenario_name": base.name},
         networks=networks,
         base=base,
+        sweep=experiment.sweep,
     )
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "ResultsFolder",
     "consolidate",
     "find_resumable",
+    "learner_ids_table",
     "read_manifest",
     "read_summary",
     "read_timeseries",
@@ -65,6 +66,7 @@ RUNS = "runs"
 DAMAGED = "damaged"  # runs/damaged/: run files that failed their checks, kept for a look
 FAILED = "failures"
 KEY_META = "sim.key"  # Parquet footer metadata of a run file: its key (and sim.rows)
+LEARNER_IDS = "learner_ids.csv"  # learner, file_id: a network file's renumbered node ids
 
 RUNNING = "running"
 """Manifest status while runs are going on, or after an interrupt: rerun to resume."""
@@ -425,6 +427,25 @@ def consolidate(
         raise
     folder.write_table(SUMMARY, pd.DataFrame.from_records(summaries))
     return len(runs), stream.rows
+
+
+def learner_ids_table(networks: dict[int, Any]) -> pd.DataFrame | None:
+    """The file id of each learner of the network files whose ids were renumbered, or None.
+
+    Columns ``learner``, ``file_id`` (`sim.world.graph_files.FileNetwork.ids`); when several
+    points read renumbered files, a first column ``point`` names the first point of each.
+    """
+    found = {}
+    for point, net in sorted(networks.items()):
+        if getattr(net, "ids", None) is not None:
+            found.setdefault(id(net), (point, net.ids))
+    tables = [
+        pd.DataFrame({"point": point, "learner": range(len(ids)), "file_id": ids})
+        for point, ids in found.values()
+    ]
+    if not tables:
+        return None
+    return tables[0].drop(columns="point") if len(tables) == 1 else pd.concat(tables)
 
 
 def find_resumable(root: Path, name: str, fingerprint: str) -> Path | None:

@@ -125,7 +125,10 @@ def _item_class_problems(s: Scenario) -> list[tuple[str, str]]:
             out.append((f"{where}.name", f"class names must be unique ('{c.name}' repeats)"))
         sd = c.seeding
         if sd.agents is not None:
-            bad = [a for a in sd.agents if not 0 <= a < n]
+            # edge_list: the file's node ids, checked when the file is read.
+            bad = []
+            if g != Generator.EDGE_LIST:
+                bad = [a for a in sd.agents if not isinstance(a, int) or not 0 <= a < n]
             if bad:
                 out.append(
                     (f"{where}.seeding.agents", f"ids must be in 0..{n - 1} (got {bad[:5]})")

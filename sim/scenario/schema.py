@@ -7,7 +7,7 @@ are errors. A scenario is frozen once validated, so nothing downstream can chang
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -41,6 +41,17 @@ SeedStrategyChoice = _choice(SeedStrategy)
 PolicyChoice = _choice(Policy)
 PartnerChoiceChoice = _choice(PartnerChoice)
 EngineChoice = _choice(Engine)
+
+
+class WeightToStrength(StrEnum):
+    """How the tie weights of a network file become initial strengths in (0, 1]."""
+
+    NONE = "none"
+    MAX = "max"
+    RANK = "rank"
+
+
+WeightToStrengthChoice = _choice(WeightToStrength)
 
 
 class _Section(BaseModel):
@@ -144,8 +155,26 @@ class NetworkConfig(_Section):
     path: str | None = Field(
         None,
         description=(
-            "edge_list: a CSV (columns source,target[,strength]) or GraphML file of the "
-            "learners' real network; relative paths are relative to the scenario file."
+            "edge_list: a CSV (columns source,target[,strength or weight]) or GraphML file of "
+            "the learners' real network; relative paths are relative to the scenario file."
+        ),
+    )
+    weight_to_strength: WeightToStrengthChoice = Field(
+        WeightToStrength.NONE,
+        strict=False,
+        description=(
+            "edge_list: how a weight column (GraphML: edge attribute) becomes initial "
+            "strengths: none = the weight is the strength (in (0, 1]); max = weight / largest "
+            "weight; rank = i / k for the i-th smallest of k distinct weights. A strength "
+            "column is always used as is."
+        ),
+    )
+    nodes_path: str | None = Field(
+        None,
+        description=(
+            "edge_list, CSV: a node table (columns id[,group][,member]) giving each node's "
+            "group and community membership (and isolated nodes); relative paths are "
+            "relative to the folder of path."
         ),
     )
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.scenario.kinds import SeedStrategy
 from sim.scenario.schema import Scenario
+from sim.world.graph_files import learner_indices
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,20 @@ class Traits:
 
 
 def draw_traits(
-    sc: Scenario, n: int, traits_rng: np.random.Generator, interests_rng: np.random.Generator
+    sc: Scenario,
+    n: int,
+    traits_rng: np.random.Generator,
+    interests_rng: np.random.Generator,
+    member: np.ndarray | None = None,
 ) -> Traits:
     """Draw the traits of `n` learners.
 
     Activity and helpfulness from `traits_rng`; interests, then membership, from
     `interests_rng` (community members share the community's topics), so that scenarios
     with and without a community have the same activity, helpfulness and interests.
+    `member`, when given (a network file's membership, `FileNetwork.member`), replaces the
+    drawn membership of an enabled community; the draw is still made, so every stream
+    stays as it is.
     """
     rng = traits_rng
     pop = sc.population
@@ -98,16 +106,23 @@ def draw_traits(
         perm = np.argsort(rng.random((n, n_topics)), axis=1)[:, : pop.n_interests]
         np.put_along_axis(interest, perm, True, axis=1)
     cm = sc.community
-    member = np.zeros(n, dtype=bool)
+    given, member = member, np.zeros(n, dtype=bool)
     if cm.enabled:
         n_members = int(round(cm.share_members * n))
         member[rng.choice(n, n_members, replace=False)] = True
+        if given is not None:
+            member = np.array(given, dtype=bool)
         interest[np.ix_(member, np.asarray(cm.topics, dtype=np.int64))] = True
     return Traits(activity, helpfulness, interest, member)
 
 
 def seed_knowledge(
-    sc: Scenario, n: int, degree: np.ndarray, group: np.ndarray, rng: np.random.Generator
+    sc: Scenario,
+    n: int,
+    degree: np.ndarray,
+    group: np.ndarray,
+    rng: np.random.Generator,
+    ids: np.ndarray | None = None,
 ) -> np.ndarray:
     """The starting mastery per (learner, item), float32: each item's seed holders.
 
@@ -117,14 +132,17 @@ def seed_knowledge(
         degree: ties per learner (the `hubs` strategy seeds the best connected).
         group: group per learner (`one_group` seeds group 0).
         rng: the seeding stream of the run.
+        ids: the network file's id of each learner when its ids were renumbered
+            (`FileNetwork.ids`); explicit `seeding.agents` then name file ids.
     """
     knowledge = np.zeros((n, sc.n_items), dtype=np.float32)
     first = 0
     for cls in sc.knowledge.item_classes:
         sd = cls.seeding
+        named = None if sd.agents is None else learner_indices(sd.agents, ids)
         for item in range(first, first + cls.n_items):
-            if sd.agents is not None:
-                holders = np.asarray(sd.agents, dtype=np.int64)
+            if named is not None:
+                holders = named
             elif sd.strategy == SeedStrategy.RANDOM:
                 holders = rng.choice(n, sd.n_holders, replace=False)
             elif sd.strategy == SeedStrategy.HUBS:
