@@ -3,6 +3,10 @@
 python run.py [run] SCENARIO.yaml [options]    a scenario, or a sweep if it has a sweep block
 python run.py compare A.yaml B.yaml [options]  scenarios on shared seeds, paired differences
 python run.py plot RESULTS_DIR                 redraw the figures from the saved tables
+python run.py sensitivity SWEEP_DIR            sensitivity indices of a finished sweep
+python run.py --version                        the version (and git commit, in a checkout)
+
+`python -m sim ...` and the installed `learning-ties ...` command are the same command line.
 
 Argument parsing and reporting only: the work is done by `sim.api` (which runs through
 `sim.experiment`).
@@ -17,10 +21,12 @@ from pathlib import Path
 
 from sim import api
 from sim.experiment import ExecutorError
+from sim.experiment.manifest import git_commit
 from sim.experiment.orchestrate import Options, failure_lines, summary_text
 from sim.experiment.spec import Spec, compare_spec, compared_files, resume_spec, scenario_spec
 from sim.experiment.storage import ResultsFolder
 from sim.scenario import ScenarioError
+from sim.version import __version__
 
 EXIT_OK = 0
 EXIT_ALL_FAILED = 1
@@ -28,6 +34,10 @@ EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
 
 SUBCOMMANDS = ("run", "compare", "plot", "sensitivity")
+"""The subcommands; a command line starting with anything else is a `run`."""
+
+TOP_LEVEL_OPTIONS = ("-h", "--help", "--version")
+"""Options of the command line itself (not of `run`)."""
 
 
 def _at_least_one(text: str) -> int:
@@ -97,20 +107,45 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-figures", action="store_true", help="skip writing figures/")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of `run.py`, with the subcommands run, compare and plot."""
+def version_text() -> str:
+    """``learning-ties <version>``, and ``(git <commit>)`` when run from a git checkout."""
+    commit = git_commit()
+    return f"learning-ties {__version__}" + (f" (git {commit})" if commit else "")
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: print `version_text` and exit (git is asked only when it is given)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: D102
+        print(version_text())
+        parser.exit()
+
+
+def build_parser(prog: str = "run.py") -> argparse.ArgumentParser:
+    """The argument parser of the command line, with one subparser per `SUBCOMMANDS` entry.
+
+    Args:
+        prog: the command as the user typed it (``run.py``, ``python -m sim``,
+            ``learning-ties``), shown in usage and error lines.
+    """
     p = argparse.ArgumentParser(
-        prog="run.py",
+        prog=prog,
         description=(
             "Run scenarios and write results/<name>/<UTC stamp>/ with scenario.yaml, "
             "manifest.json, timeseries.parquet, summary.csv, points.csv (sweeps) and figures/. "
-            "'run.py SCENARIO.yaml' means 'run.py run SCENARIO.yaml'."
+            f"'{prog} SCENARIO.yaml' means '{prog} run SCENARIO.yaml'."
         ),
     )
-    sub = p.add_subparsers(dest="command", metavar="{run,compare,plot}")
+    p.add_argument(
+        "--version", action=_VersionAction, help="print the version (and git commit) and exit"
+    )
+    sub = p.add_subparsers(dest="command", title="commands")
     run = sub.add_parser(
         "run",
-        help="run a scenario's replications, or every point of its sweep block",
+        help="run a scenario, or every point of its sweep block",
         description=(
             "Run a scenario's replications (or every point of its sweep block) and write "
             "results/<name>/<UTC stamp>/ with scenario.yaml, manifest.json, timeseries.parquet, "
@@ -124,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_cmd_run, parser=run)
     compare = sub.add_parser(
         "compare",
-        help="run scenarios on shared seeds and their paired differences",
+        help="run scenarios on shared seeds; paired differences",
         description=(
             "Run scenarios on shared seeds (the first scenario's root seed and replications) and "
             "write results/compare/<UTC stamp>/ with overlay figures and differences.csv: paired "
@@ -138,19 +173,21 @@ def build_parser() -> argparse.ArgumentParser:
     compare.set_defaults(handler=_cmd_compare, parser=compare)
     plot = sub.add_parser(
         "plot",
-        help="redraw a results folder's figures from its saved tables",
+        help="redraw a results folder's figures from its tables",
         description="Redraw a results folder's figures from its saved tables.",
     )
     plot.add_argument("folder", type=Path, help="a results folder")
     plot.set_defaults(handler=_cmd_plot, parser=plot)
     sens = sub.add_parser(
         "sensitivity",
-        help="sensitivity indices of a finished sweep, from its saved tables",
+        help="sensitivity indices of a finished sweep's outcomes",
         description=(
-            "Which swept parameters drive each outcome: PAWN and RBD-FAST first-order indices "
-            "on the mean over replications per point, intervals including replication noise, "
-            "and the share of each outcome's variance that is noise. Writes sensitivity.csv "
-            "and figures/sensitivity_<outcome>.png into the folder; nothing is rerun."
+            "Which swept parameters drive each outcome, by the sweep design's own estimator "
+            "(sobol_indices: Sobol' S1 and ST; morris: mu_star and sigma; any other design: "
+            "PAWN and RBD-FAST S1), on the mean over replications per point, intervals "
+            "including replication noise, and the share of each outcome's variance that is "
+            "noise. Writes sensitivity.csv and figures/sensitivity_<outcome>.png into the "
+            "folder; nothing is rerun."
         ),
     )
     sens.add_argument("folder", type=Path, help="a sweep's results folder")
@@ -166,19 +203,28 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status.
+def main(argv: list[str] | None = None, *, prog: str = "run.py") -> int:
+    """Entry point of `run.py` (and of `python -m sim`, `learning-ties`); the exit status.
 
     0: done (some runs may have failed: see failures.csv); 1: every run failed; 2: invalid
     input, a results folder in use by another process (see --wait), or --resume of a folder
     holding another scenario (see --force); 130: interrupted (finished runs are kept; rerun
     to resume).
+
+    Args:
+        argv: the arguments (default: the process's).
+        prog: the command's name in usage and error lines.
     """
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list or args_list[0] not in (*SUBCOMMANDS, "-h", "--help"):
+    if not args_list or args_list[0] not in (*SUBCOMMANDS, *TOP_LEVEL_OPTIONS):
         args_list = ["run", *args_list]  # `run.py FILE.yaml` and `run.py --resume DIR`
-    args = build_parser().parse_args(args_list)
+    args = build_parser(prog).parse_args(args_list)
     return args.handler(args, argv)
+
+
+def learning_ties() -> int:
+    """The installed ``learning-ties`` command (`[project.scripts]`): `main` by that name."""
+    return main(prog="learning-ties")
 
 
 def _overrides(args: argparse.Namespace) -> list[str]:
@@ -234,22 +280,40 @@ def _cmd_sensitivity(args: argparse.Namespace, argv: list[str] | None) -> int:
     return EXIT_OK
 
 
+SENSITIVITY_HEADINGS = {
+    "ST": "Sobol' total index ST (95% interval incl. replication noise) and first-order S1",
+    "mu_star": "Morris mu_star (mean |elementary effect| per whole range; 95% interval incl. "
+    "replication noise) and sigma",
+    "pawn": "PAWN index (median KS distance; 95% interval incl. replication noise) and "
+    "S1 (RBD-FAST)",
+}
+"""Heading of the printed table, by the index that orders the parameters."""
+
+SECOND = {"ST": "S1", "mu_star": "sigma", "pawn": "S1"}
+"""The index printed beside the ordering one."""
+
+TOP = 6
+"""Parameters printed per outcome (the rest are in sensitivity.csv)."""
+
+
 def sensitivity_text(table) -> str:
-    """Per outcome, the parameters by PAWN index (95 % interval) and the noise share."""
-    lines = [
-        "PAWN index (median KS distance; 95% interval incl. replication noise), "
-        "S1 (RBD-FAST), and the share of variance between replications:"
-    ]
+    """Per outcome, the top parameters by total effect (95 % interval) and the noise share."""
+    present = set(table["index"])
+    key = next((k for k in SENSITIVITY_HEADINGS if k in present), "pawn")
+    second = SECOND[key]
+    lines = [SENSITIVITY_HEADINGS[key] + "; share of variance between replications (noise):"]
     for outcome, part in table.groupby("outcome", sort=False):
         noise = part.loc[part["index"] == "noise_share", "value"]
         lines.append(f"{outcome}  (noise share {float(noise.iloc[0]):.2f})")
-        pawn = part[part["index"] == "pawn"].sort_values("value", ascending=False)
-        s1 = part[part["index"] == "S1"].set_index("parameter")["value"]
-        for r in pawn.itertuples(index=False):
+        ranked = part[part["index"] == key].sort_values("value", ascending=False)
+        other = part[part["index"] == second].set_index("parameter")["value"]
+        for r in ranked.head(TOP).itertuples(index=False):
             lines.append(
-                f"  {r.parameter:<32} pawn {r.value:.3f} [{r.ci_lo:.3f}, {r.ci_hi:.3f}]"
-                f"  S1 {s1.get(r.parameter, float('nan')):.3f}"
+                f"  {r.parameter:<32} {key} {r.value:.3f} [{r.ci_lo:.3f}, {r.ci_hi:.3f}]"
+                f"  {second} {other.get(r.parameter, float('nan')):.3f}"
             )
+        if len(ranked) > TOP:
+            lines.append(f"  ... {len(ranked) - TOP} more in sensitivity.csv")
     return "\n".join(lines)
 
 
@@ -315,6 +379,8 @@ def _execute(spec: Spec, args: argparse.Namespace, argv: list[str] | None) -> in
     assert res.manifest is not None
     if not args.quiet and not res.summary.empty:
         print(summary_text(spec, res.summary, res.differences))
+    if not args.quiet and res.sensitivity is not None:
+        print(sensitivity_text(res.sensitivity))
     for line in failure_lines(res.failures, res.manifest["runs"]):
         print(line, file=sys.stderr)
     print(f"results: {res.folder}")

@@ -12,6 +12,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.scenario.errors import ScenarioError
+from sim.scenario.extends import anchor_network_path, expand_extends
 from sim.scenario.schema import CROSS_FIELD_SEPARATOR, ItemClassConfig, Scenario
 
 _SECTIONS = {
@@ -19,14 +21,6 @@ _SECTIONS = {
     for name, f in Scenario.model_fields.items()
     if isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel)
 }
-
-
-class ScenarioError(Exception):
-    """A scenario file or override is invalid; `problems` holds one line per problem."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,16 +426,20 @@ def as_scenario(scenario: Scenario | dict[str, Any] | str | Path) -> Scenario:
 def read_scenario_data(
     path: str | Path, overrides: list[str] | None = None, *, base_dir: Path | None = None
 ) -> dict[str, Any]:
-    """Read a scenario file and apply overrides, without validating (sweep block kept).
+    """Read a scenario file, merged onto the files it `extends`, and apply overrides.
+
+    Not validated; the sweep block is kept (see `sim.scenario.extends` for `extends`).
 
     Args:
         path: the YAML file.
         overrides: `section.field=value` strings, applied in order.
-        base_dir: folder that relative `network.path` values are resolved against (default:
-            the scenario file's folder).
+        base_dir: folder that the file's (or an override's) relative `network.path` is
+            resolved against (default: the scenario file's folder); a base file's is always
+            resolved against the base file's folder.
 
     Raises:
-        ScenarioError: if the file cannot be read or parsed, or an override is malformed.
+        ScenarioError: if the file or a base cannot be read or parsed, an `extends` chain is
+            broken, or an override is malformed.
     """
     path = Path(path)
     data = read_yaml(path)
@@ -449,6 +447,7 @@ def read_scenario_data(
         raise ScenarioError([f"{path}: file is empty (a scenario needs at least one field)"])
     if not isinstance(data, dict):
         raise ScenarioError([f"{path}: <top>: must be a mapping of sections"])
+    data = expand_extends(data, path, read_yaml)
     problems: list[str] = []
     for text in overrides or []:
         try:
@@ -460,14 +459,7 @@ def read_scenario_data(
             problems.append(f"--set {_shown(text)}: no such field path")
     if problems:
         raise ScenarioError(problems)
-    net = data.get("network")
-    if isinstance(net, dict) and isinstance(net.get("path"), str):
-        p = Path(net["path"])
-        if not p.is_absolute():
-            net = dict(net)
-            net["path"] = str(((base_dir or path.parent) / p).resolve())
-            data = {**data, "network": net}
-    return data
+    return anchor_network_path(data, base_dir or path.parent, str(path))
 
 
 def dump_scenario(scenario: Scenario, sweep: dict[str, Any] | None = None) -> str:
