@@ -54,6 +54,8 @@ class Results:
         kind: ``"scenario"``, ``"sweep"`` or ``"compare"``.
         status: ``"complete"``, or ``"partial"`` if some runs failed.
         manifest: the manifest (versions, seeds, metric kinds, ...), or None.
+        sensitivity: a ``sobol_indices`` or ``morris`` sweep's indices
+            (``sensitivity.csv``, see `sensitivity_analysis`), else None.
     """
 
     timeseries: pd.DataFrame
@@ -66,6 +68,7 @@ class Results:
     kind: str
     status: str
     manifest: dict[str, Any] | None
+    sensitivity: pd.DataFrame | None = None
 
 
 def shortcut_overrides(
@@ -168,7 +171,8 @@ def run_spec(
     if out is None and resume is None:
         memory = MemoryFolder()
         options.figures = False
-        return _results(spec, memory, orchestrate.run(spec, memory, options))
+        report = orchestrate.run(spec, memory, options)
+        return _results(spec, memory, report, _design_sensitivity(spec, memory, report, options))
     root = Path("results" if out is None else out)
     with orchestrate.open_folder(
         spec,
@@ -180,10 +184,28 @@ def run_spec(
     ) as (folder, resumed):
         if on_folder is not None:
             on_folder(folder, resumed)
-        return _results(spec, folder, orchestrate.run(spec, folder, options))
+        report = orchestrate.run(spec, folder, options)
+        return _results(spec, folder, report, _design_sensitivity(spec, folder, report, options))
 
 
-def _results(spec: Spec, folder: Any, report: orchestrate.Report) -> Results:
+def _design_sensitivity(
+    spec: Spec, folder: Any, report: orchestrate.Report, options: Options
+) -> pd.DataFrame | None:
+    """The indices of a finished ``sobol_indices`` / ``morris`` sweep (None otherwise)."""
+    from sim.scenario.designs import DESIGN_METHODS
+
+    sweep = spec.sweep
+    if sweep is None or sweep.method not in DESIGN_METHODS or report.summary.empty:
+        return None
+    points = pd.DataFrame([{"point": p.index, **p.values} for p in spec.points])
+    return _sensitivity(
+        folder, sweep, spec.seed, points, report.summary, None, 50, 0, options.figures
+    )
+
+
+def _results(
+    spec: Spec, folder: Any, report: orchestrate.Report, sensitivity: pd.DataFrame | None = None
+) -> Results:
     """The `Results` of a finished run, its time series read back from the folder."""
     timeseries = folder.read_timeseries() if report.finished else pd.DataFrame()
     assert spec.base is not None
@@ -198,6 +220,7 @@ def _results(spec: Spec, folder: Any, report: orchestrate.Report) -> Results:
         kind=spec.kind,
         status=report.manifest["status"],
         manifest=report.manifest,
+        sensitivity=sensitivity,
     )
 
 
@@ -373,11 +396,14 @@ def sensitivity_analysis(
 ) -> pd.DataFrame:
     """Sensitivity indices of a finished sweep's outcomes, from its saved tables (no rerun).
 
-    Works on any design (grid, lhs, sobol): the PAWN index and an RBD-FAST first-order
-    index per swept parameter, on the mean over replications per point, with intervals that
-    include replication noise, and each outcome's ``noise_share`` (see
-    `sim.analysis.sensitivity`). Writes ``sensitivity.csv`` and
-    ``figures/sensitivity_<outcome>.png`` into the folder.
+    The estimator follows the sweep's design: ``sobol_indices`` gives Sobol' first-order
+    and total indices (``S1``, ``ST``; ``S2`` with ``second_order``), ``morris`` the
+    elementary effects ``mu_star`` and ``sigma``, and any other design (grid, lhs, sobol)
+    the PAWN index and an RBD-FAST first-order index. Each on the mean over replications per
+    point, with intervals that include replication noise, plus each outcome's
+    ``noise_share`` (see `sim.analysis.sensitivity`). Writes ``sensitivity.csv`` and
+    ``figures/sensitivity_<outcome>.png`` into the folder. A ``sobol_indices`` or
+    ``morris`` sweep does this by itself when it finishes.
 
     Args:
         folder: a sweep's results folder.
@@ -390,39 +416,56 @@ def sensitivity_analysis(
     Raises:
         ScenarioError: if the folder is not a finished sweep, or a swept field is not numeric.
     """
-    from sim.analysis import sensitivity as sa
-    from sim.analysis.comparisons import EXPERIMENT_COLUMNS
-    from sim.analysis.survival import is_time_column
     from sim.experiment import storage
     from sim.scenario.loading import read_yaml
-    from sim.scenario.sweep import Range, parse_sweep
+    from sim.scenario.sweep import parse_sweep
 
     path = Path(folder)
     manifest = ResultsFolder(path).read_manifest()
     if manifest.get("kind") != "sweep" or not (path / storage.SUMMARY).is_file():
         raise ScenarioError([f"{path}: not a finished sweep (no sweep manifest and summary.csv)"])
     source = path / storage.SCENARIO
-    sweep = parse_sweep((read_yaml(source) or {}).get("sweep"), str(source))
-    factors, problems = [], []
-    for name, spec in sweep.parameters.items():
-        if isinstance(spec, Range):
-            factors.append(sa.Factor(name, spec.min, spec.max, log=spec.scale == "log"))
-        elif all(isinstance(v, int | float) for v in spec) and len(set(spec)) > 1:
-            factors.append(sa.Factor(name, float(min(spec)), float(max(spec))))
-        else:
-            problems.append(f"{source}: sweep.{name}: not numeric, no sensitivity index")
-    if problems:
-        raise ScenarioError(problems)
+    data = read_yaml(source) or {}
+    sweep = parse_sweep(data.get("sweep"), str(source))
+    root_seed = int(data.get("seed", Scenario.model_fields["seed"].default))
     summary = storage.read_summary(path)
-    points = pd.read_csv(path / storage.POINTS)[["point", *[f.name for f in factors]]]
+    points = pd.read_csv(path / storage.POINTS)
+    return _sensitivity(
+        ResultsFolder(path), sweep, root_seed, points, summary, outcomes, n_boot, seed, figures
+    )
+
+
+def _sensitivity(
+    folder: Any,
+    sweep: Any,
+    root_seed: int,
+    points: pd.DataFrame,
+    summary: pd.DataFrame,
+    outcomes: Sequence[str] | None,
+    n_boot: int,
+    seed: int,
+    figures: bool,
+) -> pd.DataFrame:
+    """Indices of a sweep's tables, written into its folder (with figures, on disk)."""
+    from sim.analysis import sensitivity as sa
+    from sim.analysis.comparisons import EXPERIMENT_COLUMNS
+    from sim.analysis.survival import is_time_column
+    from sim.experiment import storage
+
     wanted = outcomes or [c for c in EXPERIMENT_COLUMNS if not is_time_column(c)]
     wanted = [c for c in wanted if c in summary.columns]
-    table = sa.analyse(points, summary, factors, "pawn", wanted, seed=seed, n_boot=n_boot)
-    out = ResultsFolder(path)
-    out.write_table(sa.SENSITIVITY_FILE, table)
-    if figures:
+    try:
+        table = sa.analyse_sweep(
+            sweep, root_seed, points, summary, wanted, seed=seed, n_boot=n_boot
+        )
+    except ValueError as exc:
+        where = getattr(folder, "path", "<memory>")
+        raise ScenarioError([f"{where}: sweep: {exc}"]) from None
+    folder.write_table(sa.SENSITIVITY_FILE, table)
+    if figures and isinstance(folder, ResultsFolder):
+        method = sa.analysis_method(sweep)
         for outcome in dict.fromkeys(table["outcome"]):
-            target = path / storage.FIGURES / f"sensitivity_{outcome}.png"
+            target = folder.path / storage.FIGURES / f"sensitivity_{outcome}.png"
             target.parent.mkdir(exist_ok=True)
-            sa.plot_sensitivity(table, outcome, "pawn", target)
+            sa.plot_sensitivity(table, outcome, method, target)
     return table

@@ -1,7 +1,8 @@
 """docs/findings.md cannot go stale: its blocks are what docs/findings.py gives for this code.
 
 The script reruns the page's comparison (six scenarios, 40 replications, the same seeds as
-the page) and the removal analysis; every number of the page is in a generated block (see
+the page), the removal analysis and the shipped sensitivity sweep (Morris, 84 points x 3
+replications); every number of the page is in a generated block (see
 docs/pages.py), so comparing the blocks compares every number. Runs are deterministic for a
 seed, so the comparison is exact, not within a tolerance.
 """
@@ -23,7 +24,7 @@ import pages  # noqa: E402
 def blocks():
     numbers = findings.compare(workers=2)
     curves = findings.removal(findings.REMOVAL_REPLICATIONS)
-    return findings.make_blocks(numbers, curves)
+    return findings.make_blocks(numbers, curves, findings.sensitivity(workers=2))
 
 
 def test_findings_page_matches_what_the_script_gives_for_this_code(blocks):

@@ -142,6 +142,19 @@ def test_the_figure_sorts_parameters_by_total_effect(tmp_path):
 # Through the real pipeline: a sweep folder, then `run.py sensitivity`
 
 
+def _cascade_doc(name: str, sweep: dict, replications: int = 2) -> dict:
+    """The independent cascade (docs/validation.md) at 300 learners, with a sweep block."""
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    doc = yaml.safe_load((root / "scenarios/validation/cascade_er.yaml").read_text())
+    doc.update(name=name, steps=30, replications=replications)
+    doc["population"]["n_agents"] = 300
+    doc["knowledge"]["item_classes"][0]["seeding"]["n_holders"] = 3
+    doc["sweep"] = sweep
+    return doc
+
+
 @pytest.fixture(scope="module")
 def cascade_sweep(tmp_path_factory):
     # The independent cascade (docs/validation.md): the final spread grows with the chance a
@@ -151,17 +164,13 @@ def cascade_sweep(tmp_path_factory):
 
     from sim import run_sweep
 
-    root = Path(__file__).resolve().parent.parent
-    doc = yaml.safe_load((root / "scenarios/validation/cascade_er.yaml").read_text())
-    doc.update(name="cascade_sensitivity", steps=30, replications=3)
-    doc["population"]["n_agents"] = 300
-    doc["knowledge"]["item_classes"][0]["seeding"]["n_holders"] = 3
-    doc["sweep"] = {
+    sweep = {
         "method": "lhs",
         "samples": 48,
         "sharing.p_share": {"min": 0.2, "max": 1.0},
         "help.p_ask": {"min": 0.01, "max": 0.5},
     }
+    doc = _cascade_doc("cascade_sensitivity", sweep, replications=3)
     path = tmp_path_factory.mktemp("sens") / "cascade.yaml"
     path.write_text(yaml.safe_dump(doc))
     res = run_sweep(path, out=path.parent / "results", workers=1)
@@ -199,3 +208,108 @@ def test_the_command_prints_the_indices_and_refuses_a_folder_that_is_no_sweep(
     assert lines[0].split()[0] == "sharing.p_share"  # sorted by index, the driver first
     assert main(["sensitivity", str(tmp_path)]) == 2
     assert "not a finished sweep" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# Design sweeps: sobol_indices and morris run, analyse themselves and resume
+
+
+@pytest.fixture(scope="module")
+def sobol_sweep(tmp_path_factory):
+    # The independent cascade again, on Saltelli's design: 32 * (2 + 2) = 128 points x 2
+    # replications. help is switched off, so help.p_ask changes no draw and no outcome: with
+    # common random numbers the outcome at a point equals the outcome at the point that
+    # differs from it in p_ask alone, and Jansen's total-index estimator (the mean of
+    # (f(A) - f(AB_i))^2) is exactly 0.
+    import yaml
+
+    from sim import run_sweep
+
+    doc = _cascade_doc(
+        "cascade_sobol",
+        {
+            "method": "sobol_indices",
+            "samples": 32,
+            "sharing.p_share": {"min": 0.2, "max": 1.0},
+            "help.p_ask": {"min": 0.01, "max": 0.5},
+        },
+    )
+    path = tmp_path_factory.mktemp("sobol") / "cascade.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path, run_sweep(path, out=path.parent / "results", workers=1, progress=False)
+
+
+def test_a_sobol_indices_sweep_gives_the_known_answer_by_itself(sobol_sweep):
+    _, res = sobol_sweep
+    assert res.sensitivity is not None and len(res.summary) == 128 * 2
+    got = res.sensitivity.set_index(["outcome", "parameter", "index"])
+    for index in ("S1", "ST"):
+        off = got.loc[("share_aware", "help.p_ask", index)]
+        assert off["value"] == 0.0 and off["ci_lo"] <= 0.0 <= off["ci_hi"]
+        # The outcome is a function of p_share alone (the seeds are common to all points), so
+        # its true S1 and ST are 1: each 95 % interval covers 1 (a correct estimator misses
+        # with probability 0.05 per interval), and is clear of the switched-off parameter's.
+        drive = got.loc[("share_aware", "sharing.p_share", index)]
+        assert drive["ci_lo"] <= 1.0 <= drive["ci_hi"]
+        assert drive["ci_lo"] > off["ci_hi"]
+    assert got.loc[("share_aware", "sharing.p_share", "ST"), "ci_lo"] > 0.5
+    saved = pd.read_csv(res.folder / "sensitivity.csv", keep_default_na=False)
+    assert len(saved) == len(res.sensitivity)
+    assert (res.folder / "figures" / "sensitivity_share_aware.png").is_file()
+
+
+def test_the_command_recomputes_the_same_indices_from_the_folder(sobol_sweep):
+    from sim import sensitivity_analysis
+
+    _, res = sobol_sweep
+    again = sensitivity_analysis(res.folder, figures=False)
+    pd.testing.assert_frame_equal(again, res.sensitivity)
+
+
+def test_an_interrupted_design_sweep_resumes_to_the_same_indices(sobol_sweep, tmp_path):
+    # Lose a third of the run files (as a killed sweep would), then resume: the missing runs
+    # are done again on their seeds and the indices are those of the uninterrupted sweep.
+    import shutil
+
+    from sim import run_sweep
+
+    path, res = sobol_sweep
+    copy = tmp_path / "copy"
+    shutil.copytree(res.folder, copy)
+    for name in ("summary.csv", "timeseries.parquet", "sensitivity.csv"):
+        (copy / name).unlink()
+    runs = sorted((copy / "runs").glob("*.parquet"))
+    for f in runs[::3]:
+        f.unlink()
+    again = run_sweep(path, resume=copy, workers=1, progress=False, figures=False)
+    pd.testing.assert_frame_equal(again.sensitivity, res.sensitivity)
+
+
+def test_a_morris_sweep_prints_its_elementary_effects(tmp_path, capsys):
+    # y does not depend on help.p_ask (help off): every elementary effect of it is exactly 0.
+    import yaml
+
+    from sim.cli import main
+
+    doc = _cascade_doc(
+        "cascade_morris",
+        {
+            "method": "morris",
+            "samples": 6,
+            "levels": 4,
+            "sharing.p_share": {"min": 0.2, "max": 1.0},
+            "help.p_ask": {"min": 0.01, "max": 0.5},
+        },
+    )
+    path = tmp_path / "cascade.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    assert main([str(path), "--out", str(tmp_path / "r"), "--no-figures"]) == 0
+    out = capsys.readouterr().out
+    assert "Morris mu_star" in out
+    lines = [ln.split() for ln in out.splitlines() if "mu_star" in ln and ln.startswith("  ")]
+    assert lines[0][0] == "sharing.p_share"  # ranked first, by mu_star
+    ask = next(ln for ln in lines if ln[0] == "help.p_ask")
+    assert float(ask[2]) == 0.0
+    folder = next((tmp_path / "r" / "cascade_morris").iterdir())
+    table = pd.read_csv(folder / "sensitivity.csv", keep_default_na=False)
+    assert set(table["index"]) == {"mu_star", "sigma", "noise_share"}

@@ -221,7 +221,7 @@ def test_a_cross_field_problem_at_one_point_is_reported(tmp_path):
         ),
         (
             "  samples: 4\n  ties.decay: [0.1]\n",
-            "sweep.samples: only used with method lhs or sobol",
+            "sweep.samples: only used with method lhs, sobol, sobol_indices, morris",
         ),
         (
             "  method: lhs\n  samples: 4\n  population.time_budget: {min: 1.5, max: 4}\n",

@@ -7,10 +7,12 @@ only feeds them and adds what a stochastic model needs:
   random numbers; the indices are computed on the mean over replications per point. Their
   interval combines two independent errors: the design's sampling error (SALib's bootstrap
   interval, half-width ``design_half``) and the replication noise of the point means
-  (``noise_half``: the indices recomputed on `n_boot` bootstrap resamples of each point's
-  replications, z times their standard deviation). The two add in variance:
-  ``half = sqrt(design_half**2 + noise_half**2)``, and ``ci_lo``/``ci_hi`` are the value
-  -/+ half.
+  (``noise_half``: the indices recomputed on `n_boot` bootstrap resamples of the
+  replications, z times their standard deviation; replication r ran on the same seed at
+  every point, so the replications are resampled jointly across points, keeping the
+  pairing of common random numbers, unless points have different replications). The two
+  add in variance: ``half = sqrt(design_half**2 + noise_half**2)``, and ``ci_lo``/``ci_hi``
+  are the value -/+ half.
 - **How much of an outcome is noise.** ``noise_share`` is the share of the outcome's
   variance across runs that lies between replications of a point rather than between points
   (one-way random-effects decomposition: within = mean over points of the replications'
@@ -20,7 +22,7 @@ only feeds them and adds what a stochastic model needs:
 Methods (the sweep's ``method``): ``sobol_indices`` (Saltelli's design: first-order ``S1``,
 total ``ST`` and optionally second-order ``S2`` indices; Saltelli 2002, Saltelli et al.
 2010), ``morris`` (elementary effects: ``mu_star``, ``sigma``, in outcome units per
-whole range of the factor, per decade range on a log scale; Morris 1991, Campolongo et al.
+whole range of the factor, its whole log range on a log scale; Morris 1991, Campolongo et al.
 2007), and ``pawn`` for any other design (LHS, grid, Sobol' sample): the PAWN index, the
 median over conditioning intervals of the Kolmogorov-Smirnov distance between the outcome's
 conditional and unconditional distributions (moment-independent; Pianosi & Wagener 2015,
@@ -41,16 +43,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.scenario.designs import DESIGN_METHODS as _DESIGNS
+from sim.scenario.designs import Method, Range, unit_design
+
 __all__ = [
     "DESIGN_METHODS",
     "SENSITIVITY_COLUMNS",
     "Factor",
     "analyse",
+    "analyse_sweep",
+    "analysis_method",
     "design",
     "noise_share",
+    "sweep_factors",
 ]
 
-DESIGN_METHODS = ("sobol_indices", "morris")
+DESIGN_METHODS = tuple(m.value for m in _DESIGNS)
 """Methods that need their own design; every other design is analysed with ``pawn``."""
 
 SENSITIVITY_FILE = "sensitivity.csv"
@@ -114,6 +122,9 @@ def design(
 ) -> np.ndarray:
     """The design points of a sensitivity method, in the factors' natural units.
 
+    The unit-cube design of a sweep (`sim.scenario.designs.unit_design`) mapped onto each
+    factor's range (log-scaled factors: uniform in log10).
+
     Args:
         factors: the swept parameters.
         method: ``sobol_indices`` (Saltelli's design: ``samples`` * (d + 2) points, or
@@ -127,18 +138,13 @@ def design(
     Returns:
         One row per point, one column per factor, in design order (the analysis relies on it).
     """
-    problem = _problem(factors)
-    if method == "sobol_indices":
-        from SALib.sample import sobol as sobol_sample
-
-        x = sobol_sample.sample(problem, samples, calc_second_order=second_order, seed=seed)
-    elif method == "morris":
-        from SALib.sample import morris as morris_sample
-
-        x = morris_sample.sample(problem, samples, num_levels=levels, seed=seed)
-    else:
+    if method not in DESIGN_METHODS:
         raise ValueError(f"method {method!r}: no design of its own (one of {DESIGN_METHODS})")
-    return _to_natural(x, factors)
+    unit = unit_design(
+        Method(method), len(factors), samples, seed, second_order=second_order, levels=levels
+    )
+    bounds = np.array(_problem(factors)["bounds"])
+    return _to_natural(bounds[:, 0] + unit * (bounds[:, 1] - bounds[:, 0]), factors)
 
 
 def noise_share(summary: pd.DataFrame, outcome: str, by: str = "point") -> float:
@@ -180,7 +186,9 @@ def _indices(
             calc_second_order=second_order,
             num_resamples=resamples,
             conf_level=confidence,
-            seed=seed,
+            # SALib's sobol ignores a seed of 0 (``if seed:``) and then resamples from
+            # numpy's global generator: the intervals would change from call to call.
+            seed=seed + 1,
         )
         for i, name in enumerate(names):
             out[(name, "S1")] = (res["S1"][i], res["S1_conf"][i])
@@ -214,13 +222,14 @@ def _indices(
         res = rbd_fast.analyze(
             problem, x, y, M=m, num_resamples=resamples, conf_level=confidence, seed=seed
         )
-        median = pawn.analyze(problem, x, y, S=m, seed=seed)["median"]
+        # PAWN draws nothing; a seed would only reseed numpy's global generator.
+        median = pawn.analyze(problem, x, y, S=m)["median"]
         # PAWN gives no interval: bootstrap the design's rows for its sampling error.
         rng = np.random.default_rng(seed)
         boot = []
         for _ in range(resamples if resamples > 2 else 0):
             rows = rng.integers(0, len(y), len(y))
-            boot.append(pawn.analyze(problem, x[rows], y[rows], S=m, seed=seed)["median"])
+            boot.append(pawn.analyze(problem, x[rows], y[rows], S=m)["median"])
         z = float(stats.norm.ppf(0.5 + confidence / 2))
         half = z * np.std(boot, axis=0, ddof=1) if boot else np.full(len(names), np.nan)
         for i, name in enumerate(names):
@@ -253,7 +262,8 @@ def analyse(
         factors: the swept parameters (their columns in `points`).
         method: ``sobol_indices``, ``morris`` or ``pawn`` (any design).
         outcomes: summary columns to analyse; an outcome missing at some point is skipped
-            (its indices would mix designs).
+            (its indices would mix designs), and so is one whose mean is the same at every
+            point (no variance to attribute).
         seed: seed of the bootstrap resamples.
         n_boot: bootstrap resamples of the replications (0: no noise part).
         resamples: SALib's bootstrap resamples of the design.
@@ -273,18 +283,34 @@ def analyse(
     rows = []
     for outcome in outcomes:
         runs = summary[["point", "replication", outcome]].dropna()
+        runs = runs.sort_values(["point", "replication"], kind="stable")
         by_point = {p: g[outcome].to_numpy(dtype=float) for p, g in runs.groupby("point")}
         if set(by_point) != set(points["point"]):
             continue
         values = [by_point[p] for p in points["point"]]
         y = np.array([v.mean() for v in values])
+        if np.ptp(y) == 0.0:  # the same at every point: no variance to attribute
+            continue
+        # Replication r ran on the same seed at every point (common random numbers): when
+        # every point has the same replications, they are resampled jointly, keeping the
+        # pairing; otherwise each point's own.
+        reps = {len(v) for v in values}
+        paired = len(reps) == 1 and runs.groupby("point")["replication"].apply(tuple).nunique() == 1
         options = dict(seed=seed, confidence=confidence, second_order=second_order, levels=levels)
         full = _indices(method, problem, x, y, resamples=resamples, **options)
         boot: dict[tuple[str, str], list[float]] = {k: [] for k in full}
         replicated = max(len(v) for v in values) > 1
+        square = np.vstack(values) if len(reps) == 1 else None  # points x replications
         for _ in range(n_boot if replicated else 0):
             # Each point's replications resampled with replacement: the noise of the means.
-            yb = np.array([v[rng.integers(0, len(v), len(v))].mean() for v in values])
+            if paired:
+                pick = rng.integers(0, square.shape[1], square.shape[1])
+                yb = square[:, pick].mean(axis=1)
+            elif square is not None:
+                picks = rng.integers(0, square.shape[1], square.shape)
+                yb = np.take_along_axis(square, picks, axis=1).mean(axis=1)
+            else:
+                yb = np.array([v[rng.integers(0, len(v), len(v))].mean() for v in values])
             for k, (val, _) in _indices(method, problem, x, yb, resamples=2, **options).items():
                 boot[k].append(val)
         for (parameter, index), (value, design_half) in full.items():
@@ -296,6 +322,86 @@ def analyse(
         share = noise_share(runs, outcome)
         rows.append([outcome, "", "noise_share", share, np.nan, np.nan, np.nan, np.nan])
     return pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
+
+
+def sweep_factors(sweep: Any) -> list[Factor]:
+    """The factors of a sweep (`sim.scenario.sweep.Sweep`): its ranges, and numeric grids.
+
+    A switch sampled as {min: 0, max: 1} is a factor on [0, 1] (its points hold 0 or 1).
+
+    Raises:
+        ValueError: naming every swept field that is not numeric (no index for it).
+    """
+    factors, problems = [], []
+    for name, spec in sweep.parameters.items():
+        if isinstance(spec, Range):
+            factors.append(Factor(name, spec.min, spec.max, log=spec.scale == "log"))
+        elif all(isinstance(v, int | float) for v in spec) and len(set(spec)) > 1:
+            factors.append(Factor(name, float(min(spec)), float(max(spec))))
+        else:
+            problems.append(name)
+    if problems:
+        raise ValueError(f"not numeric, no sensitivity index: {', '.join(problems)}")
+    return factors
+
+
+def analysis_method(sweep: Any) -> str:
+    """The estimator a sweep's design calls for: its own, or ``pawn`` for any other."""
+    return sweep.method.value if sweep.method.value in DESIGN_METHODS else "pawn"
+
+
+def analyse_sweep(
+    sweep: Any,
+    root_seed: int,
+    points: pd.DataFrame,
+    summary: pd.DataFrame,
+    outcomes: Sequence[str],
+    *,
+    seed: int = 0,
+    n_boot: int = 50,
+) -> pd.DataFrame:
+    """`analyse` a finished sweep with the estimator its design calls for.
+
+    A ``sobol_indices`` or ``morris`` sweep is analysed on its design in the unit cube,
+    regenerated from the sweep block and the seed (`sim.scenario.designs.unit_design`), so
+    that whole-number and switch fields, whose values are rounded, keep the design's
+    geometry; any other design with ``pawn`` on the values in ``points``.
+
+    Args:
+        sweep: the parsed sweep block.
+        root_seed: the scenario's seed (the design's seed unless the block sets one).
+        points: ``points.csv`` of the sweep (``point`` and one column per swept field).
+        summary: ``summary.csv`` of the sweep.
+        outcomes: summary columns to analyse.
+        seed: seed of the bootstrap resamples.
+        n_boot: bootstrap resamples of the replications.
+
+    Raises:
+        ValueError: if a field is not numeric, or the points are not the sweep's design.
+    """
+    method = analysis_method(sweep)
+    if method == "pawn":
+        factors = sweep_factors(sweep)
+        table = points[["point", *[f.name for f in factors]]]
+    else:
+        names = list(sweep.parameters)
+        unit = unit_design(
+            sweep.method,
+            len(names),
+            sweep.samples,
+            root_seed if sweep.seed is None else sweep.seed,
+            second_order=sweep.second_order,
+            levels=sweep.levels,
+        )
+        if len(unit) != len(points) or set(points["point"]) != set(range(len(unit))):
+            raise ValueError(
+                f"the folder holds {len(points)} points, the {method} design {len(unit)}"
+            )
+        factors = [Factor(name, 0.0, 1.0) for name in names]
+        table = pd.DataFrame(unit, columns=names)
+        table.insert(0, "point", np.arange(len(unit)))
+    options = dict(second_order=sweep.second_order, levels=sweep.levels)
+    return analyse(table, summary, factors, method, outcomes, seed=seed, n_boot=n_boot, **options)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,9 +448,9 @@ def plot_sensitivity(table: pd.DataFrame, outcome: str, method: str, path: Any) 
         noise = table[(table["outcome"] == outcome) & (table["index"] == "noise_share")]
         share = float(noise["value"].iloc[0]) if len(noise) else float("nan")
         ax.set_title(
-            f"{label_for(outcome)}: sensitivity ({method}), 95 % intervals\n"
+            f"{label_for(outcome)}\nsensitivity ({method}), 95 % intervals; "
             f"share of variance between replications (noise): {share:.2f}",
-            fontsize="medium",
+            fontsize="small",
         )
         ax.legend(fontsize="small")
         ax.grid(True, axis="x", alpha=0.3)

@@ -2,8 +2,9 @@
 
 "Lists are swept, scalars are fixed" (Agents.jl). A sweep block maps dotted field paths to a
 list of values (``method: grid``, the full factorial grid) or to a range ``{min, max}``
-sampled with ``method: lhs`` (Latin hypercube) or ``method: sobol`` (a scrambled Sobol'
-sequence), both from `scipy.stats.qmc`::
+sampled by a design (`sim.scenario.designs`): ``lhs`` (Latin hypercube), ``sobol`` (a
+scrambled Sobol' sequence), and the designs of two sensitivity estimators, ``sobol_indices``
+(Saltelli's design for Sobol' indices) and ``morris`` (elementary-effect trajectories)::
 
     sweep:
       network.bridges_per_agent: [0, 0.5, 1, 2, 3]         # grid (the default method)
@@ -13,6 +14,17 @@ sequence), both from `scipy.stats.qmc`::
       samples: 16
       ties.decay: {min: 0.001, max: 0.02, scale: log}
       population.time_budget: {min: 2, max: 16}             # integer fields: whole numbers
+      community.repository: {min: 0, max: 1}                # a switch: off below 0.5
+
+    sweep:
+      method: sobol_indices                                 # samples * (d + 2) points
+      samples: 64                                           # a power of 2
+      second_order: false                                   # true: samples * (2d + 2)
+
+    sweep:
+      method: morris                                        # samples * (d + 1) points
+      samples: 20                                           # trajectories
+      levels: 4                                             # grid levels (even)
 
 Every point is validated like a scenario file before anything runs, and its problems name the
 file, the point and the field.
@@ -23,37 +35,33 @@ from __future__ import annotations
 import collections
 import difflib
 import math
-import types
-import typing
 from dataclasses import dataclass, field
-from enum import Enum, StrEnum
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
+from sim.scenario.designs import (
+    POWER_OF_TWO,
+    SAMPLED,
+    Method,
+    Range,
+    n_design_points,
+    unit_design,
+    unit_to_value,
+)
+from sim.scenario.field_types import is_scalar_type, known_paths, leaf_type
 from sim.scenario.loading import (
     SWEEP_KEY,
     ScenarioError,
     _short,
     _shown,
-    field_paths,
     read_scenario_data,
     set_field,
     validate,
 )
 from sim.scenario.schema import Scenario
 
-
-class Method(StrEnum):
-    """How a sweep's points are chosen."""
-
-    GRID = "grid"
-    LHS = "lhs"
-    SOBOL = "sobol"
-
-
-RESERVED = ("method", "samples", "seed")
+RESERVED = ("method", "samples", "seed", "second_order", "levels")
 """Keys of a sweep block that are settings, not field paths."""
 
 NOT_SWEPT = ("name", "description", "seed", "replications")
@@ -65,42 +73,26 @@ anything runs (about 1 ms each), so loading stays under half a minute."""
 
 
 @dataclass(frozen=True)
-class Range:
-    """A continuous range of one swept field (lhs / sobol).
-
-    Args:
-        min: lower end, in the field's unit.
-        max: upper end, in the field's unit (at least `min`).
-        scale: ``linear`` (uniform) or ``log`` (log-uniform; needs min > 0).
-    """
-
-    min: float
-    max: float
-    scale: str = "linear"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The range as written in a sweep block."""
-        out: dict[str, Any] = {"min": self.min, "max": self.max}
-        if self.scale != "linear":
-            out["scale"] = self.scale
-        return out
-
-
-@dataclass(frozen=True)
 class Sweep:
     """A parsed sweep block.
 
     Args:
-        method: grid, lhs or sobol.
-        parameters: field path -> list of values (grid) or `Range` (lhs, sobol), in file order.
-        samples: number of points drawn (lhs, sobol); None for grid.
-        seed: seed of the lhs / sobol sampler (default: the scenario's root seed).
+        method: grid, lhs, sobol, sobol_indices or morris (see `sim.scenario.designs`).
+        parameters: field path -> list of values (grid) or `Range` (the sampled methods), in
+            file order.
+        samples: points (lhs, sobol), base samples (sobol_indices) or trajectories (morris);
+            None for grid.
+        seed: seed of the sampler (default: the scenario's root seed).
+        second_order: sobol_indices: a design for second-order indices too.
+        levels: morris: the number of grid levels (even).
     """
 
     method: Method
     parameters: dict[str, list[Any] | Range]
     samples: int | None = None
     seed: int | None = None
+    second_order: bool = False
+    levels: int = 4
 
     def to_dict(self) -> dict[str, Any]:
         """The sweep as a block that `parse_sweep` reads back into an equal sweep."""
@@ -109,9 +101,22 @@ class Sweep:
             out["samples"] = self.samples
         if self.seed is not None:
             out["seed"] = self.seed
+        if self.method == Method.SOBOL_INDICES and self.second_order:
+            out["second_order"] = True
+        if self.method == Method.MORRIS:
+            out["levels"] = self.levels
         for path, spec in self.parameters.items():
             out[path] = spec.to_dict() if isinstance(spec, Range) else list(spec)
         return out
+
+    @property
+    def n_points(self) -> int:
+        """How many points the sweep expands to."""
+        if self.method == Method.GRID:
+            return math.prod(len(v) for v in self.parameters.values() if isinstance(v, list))
+        assert self.samples is not None
+        d = len(self.parameters)
+        return n_design_points(self.method, d, self.samples, self.second_order)
 
 
 @dataclass(frozen=True)
@@ -128,62 +133,6 @@ class Point:
     index: int
     values: dict[str, Any] = field(default_factory=dict)
     scenario: Scenario | None = None
-
-
-# ---------------------------------------------------------------------------------------------
-# The schema of a field path
-
-
-def _unwrap(annotation: Any) -> Any:
-    """The non-None type of ``X | None`` and ``Optional[X]``; the annotation otherwise."""
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return args[0] if len(args) == 1 else annotation
-    return annotation
-
-
-def leaf_type(path: str) -> Any:
-    """The Python type of the leaf field at a dotted path (list indices as digits), or None.
-
-    Args:
-        path: e.g. ``ties.decay`` or ``knowledge.item_classes.0.n_items``.
-
-    Returns:
-        e.g. ``float``, ``int``, ``bool``, an Enum class, ``list[int]``; None if `path` does
-        not end at a leaf field of the schema.
-    """
-    model: Any = Scenario
-    parts = path.split(".")
-    i = 0
-    while i < len(parts):
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return None
-        f = model.model_fields.get(parts[i])
-        if f is None:
-            return None
-        ann = _unwrap(f.annotation)
-        i += 1
-        if typing.get_origin(ann) is list:
-            inner = typing.get_args(ann)[0]
-            if isinstance(inner, type) and issubclass(inner, BaseModel):
-                if i >= len(parts) or not parts[i].isdigit():
-                    return None
-                i += 1
-                model = inner
-                continue
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            model = ann
-            continue
-        return ann if i == len(parts) else None
-    return None
-
-
-def _known_paths() -> list[str]:
-    return [p.replace(".N.", ".0.") for p in field_paths()]
-
-
-def _is_scalar_type(t: Any) -> bool:
-    return isinstance(t, type) and (issubclass(t, int | float | str | bool | Enum))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,44 +162,75 @@ def parse_sweep(raw: Any, source: str) -> Sweep:
             f"(got {_short(method_raw)})"
         )
         method = Method.GRID
+    settings = _parse_settings(raw, where, method, problems)
+    parameters = _parse_parameters(raw, where, method, problems)
+    if not parameters and not problems:
+        problems.append(f"{where}: names no field to sweep")
+    sweep = Sweep(method=method, parameters=parameters, **settings)
+    if (method == Method.GRID or not problems) and sweep.n_points > MAX_POINTS:
+        what = "grid" if method == Method.GRID else f"{method.value} design"
+        problems.append(f"{where}: the {what} has {sweep.n_points} points (at most {MAX_POINTS})")
+    if problems:
+        raise ScenarioError(problems)
+    return sweep
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# long: one check per setting, each with the methods it applies to and its message
+def _parse_settings(
+    raw: dict[Any, Any], where: str, method: Method, problems: list[str]
+) -> dict[str, Any]:
+    """samples, seed, second_order and levels of a sweep block; problems are appended."""
+    sampled = ", ".join(m.value for m in SAMPLED)
     samples = raw.get("samples")
     if method == Method.GRID:
         if samples is not None:
-            problems.append(f"{where}.samples: only used with method lhs or sobol; remove it")
+            problems.append(f"{where}.samples: only used with method {sampled}; remove it")
             samples = None
-    elif not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
+    elif not _whole(samples) or samples < 1:
         problems.append(f"{where}.samples: {method.value} needs a number of points >= 1")
         samples = 1
     elif samples > MAX_POINTS:
         problems.append(f"{where}.samples: must be at most {MAX_POINTS} (got {samples})")
-    elif method == Method.SOBOL and samples & (samples - 1):
+    elif method in POWER_OF_TWO and samples & (samples - 1):
         lo = 1 << (samples.bit_length() - 1)
         problems.append(
-            f"{where}.samples: sobol needs a power of 2 to keep its balance "
+            f"{where}.samples: {method.value} needs a power of 2 to keep its balance "
             f"(got {samples}; use {lo} or {2 * lo})"
         )
+    elif method == Method.MORRIS and samples < 2:
+        problems.append(f"{where}.samples: morris needs at least 2 trajectories (got 1)")
     seed = raw.get("seed")
-    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+    if seed is not None and (not _whole(seed) or seed < 0):
         problems.append(f"{where}.seed: must be a whole number >= 0 (got {_short(seed)})")
         seed = None
     if seed is not None and method == Method.GRID:
-        problems.append(f"{where}.seed: only used with method lhs or sobol; remove it")
-    parameters = _parse_parameters(raw, where, method, problems)
-    if not parameters and not problems:
-        problems.append(f"{where}: names no field to sweep")
-    n_grid = math.prod(len(v) for v in parameters.values() if isinstance(v, list))
-    if method == Method.GRID and n_grid > MAX_POINTS:
-        problems.append(f"{where}: the grid has {n_grid} points (at most {MAX_POINTS})")
-    if problems:
-        raise ScenarioError(problems)
-    return Sweep(method=method, parameters=parameters, samples=samples, seed=seed)
+        problems.append(f"{where}.seed: only used with method {sampled}; remove it")
+    second_order = raw.get("second_order", False)
+    if "second_order" in raw and method != Method.SOBOL_INDICES:
+        problems.append(f"{where}.second_order: only used with method sobol_indices; remove it")
+    elif not isinstance(second_order, bool):
+        problems.append(f"{where}.second_order: must be true or false (got {_short(second_order)})")
+        second_order = False
+    levels = raw.get("levels", 4)
+    if "levels" in raw and method != Method.MORRIS:
+        problems.append(f"{where}.levels: only used with method morris; remove it")
+        levels = 4
+    elif not _whole(levels) or levels < 2 or levels % 2 or levels > 64:
+        got = _short(levels)
+        problems.append(f"{where}.levels: must be an even whole number 2..64 (got {got})")
+        levels = 4
+    return {"samples": samples, "seed": seed, "second_order": second_order, "levels": levels}
 
 
 def _parse_parameters(
     raw: dict[Any, Any], where: str, method: Method, problems: list[str]
 ) -> dict[str, list[Any] | Range]:
     """The swept field paths and their values or ranges; problems are appended."""
-    known = _known_paths()
+    known = known_paths()
     parameters: dict[str, list[Any] | Range] = {}
     for path, spec in raw.items():
         if path in RESERVED:
@@ -268,7 +248,7 @@ def _parse_parameters(
             extra = f" (did you mean '{hint[0]}'?)" if hint else ""
             problems.append(f"{at}: unknown field{extra}")
             continue
-        if not _is_scalar_type(t):
+        if not is_scalar_type(t):
             problems.append(f"{at}: only fields holding one value can be swept")
             continue
         if method == Method.GRID:
@@ -300,7 +280,7 @@ def _parse_range(spec: Any, t: Any, at: str, method: Method, problems: list[str]
     if unknown:
         problems.append(f"{at}: unknown key(s) {sorted(unknown)} (allowed: min, max, scale)")
         return None
-    if not (isinstance(t, type) and issubclass(t, int | float)) or issubclass(t, bool):
+    if not (isinstance(t, type) and issubclass(t, int | float)):
         problems.append(f"{at}: {method.value} samples numbers; sweep this field with a grid")
         return None
     lo, hi, scale = spec["min"], spec["max"], spec.get("scale", "linear")
@@ -316,6 +296,9 @@ def _parse_range(spec: Any, t: Any, at: str, method: Method, problems: list[str]
         return None
     if lo > hi:
         problems.append(f"{at}: min must be at most max (got {lo} > {hi})")
+        return None
+    if issubclass(t, bool) and (lo, hi, scale) != (0, 1, "linear"):
+        problems.append(f"{at}: a true/false field is sampled as {{min: 0, max: 1}} (0: false)")
         return None
     if issubclass(t, int) and not (float(lo).is_integer() and float(hi).is_integer()):
         problems.append(f"{at}: a whole-number field needs whole-number min and max")
@@ -340,40 +323,41 @@ def _grid(sweep: Sweep) -> list[dict[str, Any]]:
 
 
 def _sample(sweep: Sweep, seed: int) -> list[dict[str, Any]]:
-    from scipy.stats import qmc
-
     paths = list(sweep.parameters)
-    d = len(paths)
-    if sweep.method == Method.LHS:
-        sampler = qmc.LatinHypercube(d=d, seed=seed)
-    else:
-        sampler = qmc.Sobol(d=d, scramble=True, seed=seed)
-    unit = sampler.random(sweep.samples)
+    assert sweep.samples is not None
+    unit = unit_design(
+        sweep.method,
+        len(paths),
+        sweep.samples,
+        seed,
+        second_order=sweep.second_order,
+        levels=sweep.levels,
+    )
+    kinds = [_kind(leaf_type(p)) for p in paths]
     out = []
     for row in unit:
         values: dict[str, Any] = {}
-        for u, path in zip(row, paths, strict=True):
+        for u, path, kind in zip(row, paths, kinds, strict=True):
             r = sweep.parameters[path]
             assert isinstance(r, Range)
-            integer = leaf_type(path) is int
-            if r.scale == "log":
-                x = math.exp(math.log(r.min) + u * (math.log(r.max) - math.log(r.min)))
-                x = int(round(x)) if integer else x
-            elif integer:
-                # Every whole number in [min, max] gets an equal share of the unit interval.
-                x = min(int(math.floor(r.min + u * (r.max - r.min + 1))), int(r.max))
-            else:
-                x = r.min + u * (r.max - r.min)
-            values[path] = float(x) if isinstance(x, float) else x
+            values[path] = unit_to_value(r, float(u), kind)
         out.append(values)
     return out
+
+
+def _kind(t: Any) -> type:
+    """bool, int or float: how a unit coordinate maps onto a field of type `t`."""
+    if isinstance(t, type) and issubclass(t, bool):
+        return bool
+    return int if t is int else float
 
 
 def point_values(sweep: Sweep, root_seed: int) -> list[dict[str, Any]]:
     """The raw values of every point of a sweep, field path -> value, in expansion order.
 
-    Grid: the product of the lists, the last field varying fastest. lhs / sobol: `samples`
-    points drawn with the sweep's seed (default `root_seed`), mapped onto each range.
+    Grid: the product of the lists, the last field varying fastest. Sampled methods: the
+    design's points drawn with the sweep's seed (default `root_seed`), mapped onto each range
+    by `sim.scenario.designs.unit_to_value`.
     """
     if sweep.method == Method.GRID:
         return _grid(sweep)
