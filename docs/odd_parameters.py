@@ -83,6 +83,7 @@ UNITS = {
     "p_innovate": "probability / step",
     "gain": "share of gap",
     "structure_every": "steps",
+    "snapshot_every": "steps",
 }
 
 # The claim in the seed texts (or the literature) behind each parameter.

@@ -12,23 +12,28 @@ nothing is written to disk, with the same tables a results folder would hold::
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from sim.api_ties import Removal, export_graphml, removal_analysis
 from sim.experiment import orchestrate
 from sim.experiment.memory import MemoryFolder
 from sim.experiment.orchestrate import Options
+from sim.experiment.snapshots import final_snapshots
 from sim.experiment.spec import Spec, compare_spec, compared_files, resume_spec, scenario_spec
 from sim.experiment.storage import ResultsFolder
 from sim.scenario import Scenario, ScenarioError
 
 __all__ = [
+    "Removal",
     "Results",
     "compare_scenarios",
+    "export_graphml",
     "plot_results",
+    "removal_analysis",
     "run_scenario",
     "run_spec",
     "run_sweep",
@@ -56,6 +61,8 @@ class Results:
         manifest: the manifest (versions, seeds, metric kinds, ...), or None.
         sensitivity: a ``sobol_indices`` or ``morris`` sweep's indices
             (``sensitivity.csv``, see `sensitivity_analysis`), else None.
+
+    The tie snapshots (``ties.parquet``) are read on demand: `read_ties`.
     """
 
     timeseries: pd.DataFrame
@@ -69,6 +76,22 @@ class Results:
     status: str
     manifest: dict[str, Any] | None
     sensitivity: pd.DataFrame | None = None
+    store: Any = field(default=None, repr=False)  # the folder, on disk or in memory
+
+    def read_ties(self, step: int | None = None, final: bool = False) -> pd.DataFrame:
+        """The saved tie snapshots (``ties.parquet``; `sim.experiment.snapshots`).
+
+        Args:
+            step: only the snapshots taken after this step.
+            final: only each run's last snapshot.
+
+        Returns:
+            The table (empty when no run finished).
+        """
+        if not (self.manifest or {}).get("finished"):
+            return pd.DataFrame()
+        table = self.store.read_ties_table(step)
+        return final_snapshots(table) if final else table
 
 
 def shortcut_overrides(
@@ -221,6 +244,7 @@ def _results(
         status=report.manifest["status"],
         manifest=report.manifest,
         sensitivity=sensitivity,
+        store=folder,
     )
 
 

@@ -4,6 +4,8 @@ python run.py [run] SCENARIO.yaml [options]    a scenario, or a sweep if it has 
 python run.py compare A.yaml B.yaml [options]  scenarios on shared seeds, paired differences
 python run.py plot RESULTS_DIR                 redraw the figures from the saved tables
 python run.py sensitivity SWEEP_DIR            sensitivity indices of a finished sweep
+python run.py export RESULTS_DIR --graphml     the saved tie networks as GraphML files
+python run.py removal RESULTS_DIR              tie removal on the saved final tie networks
 python run.py --version                        the version (and git commit, in a checkout)
 
 `python -m sim ...` and the installed `learning-ties ...` command are the same command line.
@@ -20,6 +22,8 @@ import sys
 from pathlib import Path
 
 from sim import api
+from sim.analysis.stats import format_table
+from sim.analysis.structure import ALL_ORDERS
 from sim.experiment import ExecutorError
 from sim.experiment.manifest import git_commit
 from sim.experiment.orchestrate import Options, failure_lines, summary_text
@@ -33,7 +37,7 @@ EXIT_ALL_FAILED = 1
 EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
 
-SUBCOMMANDS = ("run", "compare", "plot", "sensitivity")
+SUBCOMMANDS = ("run", "compare", "plot", "sensitivity", "export", "removal")
 """The subcommands; a command line starting with anything else is a `run`."""
 
 TOP_LEVEL_OPTIONS = ("-h", "--help", "--version")
@@ -135,7 +139,8 @@ def build_parser(prog: str = "run.py") -> argparse.ArgumentParser:
         prog=prog,
         description=(
             "Run scenarios and write results/<name>/<UTC stamp>/ with scenario.yaml, "
-            "manifest.json, timeseries.parquet, summary.csv, points.csv (sweeps) and figures/. "
+            "manifest.json, timeseries.parquet, ties.parquet, summary.csv, points.csv (sweeps) "
+            "and figures/. "
             f"'{prog} SCENARIO.yaml' means '{prog} run SCENARIO.yaml'."
         ),
     )
@@ -149,7 +154,7 @@ def build_parser(prog: str = "run.py") -> argparse.ArgumentParser:
         description=(
             "Run a scenario's replications (or every point of its sweep block) and write "
             "results/<name>/<UTC stamp>/ with scenario.yaml, manifest.json, timeseries.parquet, "
-            "summary.csv, points.csv (sweeps) and figures/."
+            "ties.parquet (the tie networks), summary.csv, points.csv (sweeps) and figures/."
         ),
     )
     run.add_argument(
@@ -200,7 +205,51 @@ def build_parser(prog: str = "run.py") -> argparse.ArgumentParser:
     )
     sens.add_argument("--quiet", action="store_true", help="no printed table")
     sens.set_defaults(handler=_cmd_sensitivity, parser=sens)
+    _tie_commands(sub)
     return p
+
+
+def _tie_commands(sub: argparse._SubParsersAction) -> None:
+    """The subcommands on a results folder's saved tie networks: export, removal."""
+    exp = sub.add_parser(
+        "export",
+        help="write the saved tie networks as GraphML files",
+        description=(
+            "Write one GraphML file per run (and point) of a results folder's saved tie "
+            "networks (ties.parquet) into RESULTS_DIR/export/: learners as nodes, ties as "
+            "edges with strength, kind, origin and formed_step. Nothing is rerun."
+        ),
+    )
+    exp.add_argument("folder", type=Path, help="a results folder")
+    exp.add_argument(
+        "--graphml", action="store_true", required=True, help="GraphML (the only format)"
+    )
+    exp.add_argument(
+        "--step", type=int, metavar="N", help="the snapshot step (default: each run's last)"
+    )
+    exp.set_defaults(handler=_cmd_export, parser=exp)
+    rem = sub.add_parser(
+        "removal",
+        help="tie removal on the saved final tie networks",
+        description=(
+            "Remove the ties of each run's final tie network (ties.parquet; nothing is rerun) "
+            "weakest-first and strongest-first by strength and by Onnela's overlap; write "
+            "removal.csv (largest component and susceptibility against the share removed), "
+            "removal_collapse.csv (share removed at the susceptibility peak per order, mean "
+            "and 95% t interval over replications) and figures/removal.png."
+        ),
+    )
+    rem.add_argument("folder", type=Path, help="a results folder")
+    rem.add_argument(
+        "--order",
+        dest="orders",
+        action="append",
+        choices=ALL_ORDERS,
+        help="a removal order (repeatable; default: all four)",
+    )
+    rem.add_argument("--no-figures", action="store_true", help="skip figures/removal.png")
+    rem.add_argument("--quiet", action="store_true", help="no printed table")
+    rem.set_defaults(handler=_cmd_removal, parser=rem)
 
 
 def main(argv: list[str] | None = None, *, prog: str = "run.py") -> int:
@@ -315,6 +364,40 @@ def sensitivity_text(table) -> str:
         if len(ranked) > TOP:
             lines.append(f"  ... {len(ranked) - TOP} more in sensitivity.csv")
     return "\n".join(lines)
+
+
+def _cmd_export(args: argparse.Namespace, argv: list[str] | None) -> int:
+    """`run.py export RESULTS_DIR --graphml`: the saved tie networks as GraphML files."""
+    try:
+        written = api.export_graphml(args.folder, step=args.step)
+    except ScenarioError as exc:
+        return _fail(exc.problems)
+    except (OSError, ValueError, KeyError) as exc:
+        return _fail([f"{args.folder}: cannot read the saved tie networks: {exc}"])
+    for path in written:
+        print(path)
+    return EXIT_OK
+
+
+def _cmd_removal(args: argparse.Namespace, argv: list[str] | None) -> int:
+    """`run.py removal RESULTS_DIR`: tie removal on the saved final tie networks."""
+    try:
+        res = api.removal_analysis(
+            args.folder, orders=args.orders or ALL_ORDERS, figures=not args.no_figures
+        )
+    except ScenarioError as exc:
+        return _fail(exc.problems)
+    except (OSError, ValueError, KeyError) as exc:
+        return _fail([f"{args.folder}: cannot read the saved tie networks: {exc}"])
+    if not args.quiet:
+        print(
+            "share of ties removed at the collapse (susceptibility peak), over replications "
+            "(mean, sd, 95% t interval, min, max):"
+        )
+        print(format_table(res.collapse))
+    for path in res.files:
+        print(f"results: {path}")
+    return EXIT_OK
 
 
 def _cmd_plot(args: argparse.Namespace, argv: list[str] | None) -> int:

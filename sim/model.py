@@ -280,7 +280,7 @@ class LearningModel(mesa.Model):
         rec.exposures += redundant
         rec.redundant_exposures += redundant
         new_k, rec.gain_by_channel = apply_best(k0, offers, rs["gains"])
-        forget_unused(new_k.reshape(-1), offers.used(), sc.forgetting)
+        rec.knowledge_lost = forget_unused(new_k.reshape(-1), offers.used(), sc.forgetting)
         if sc.sharing.policy == Policy.CASCADE:
             old, flat = k0.reshape(-1), new_k.reshape(-1)
             self.newly_aware = np.flatnonzero((old == 0) & (flat > 0))

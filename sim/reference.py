@@ -25,7 +25,7 @@ from sim.agents import Learner
 from sim.model import LearningModel
 from sim.rules.common import at_knowledge_precision, linear_in_strength
 from sim.rules.events import Channel, StepRecord
-from sim.rules.forgetting import forget
+from sim.rules.forgetting import forget, forgotten
 from sim.rules.gains import gain
 from sim.rules.help import p_answer
 from sim.rules.tie_dynamics import decay, dissolve_and_form, strengthen
@@ -377,7 +377,8 @@ class ReferenceModel(LearningModel):
             mask = np.zeros(new_k.shape, dtype=bool)
             for agent, item in used:
                 mask[agent, item] = True
-            new_k = forget(new_k, mask, fg.rate, fg.floor)
+            before, new_k = new_k, forget(new_k, mask, fg.rate, fg.floor)
+            rec.knowledge_lost = forgotten(before, new_k)
         if sc.sharing.policy == Policy.CASCADE:
             self.newly_aware = np.flatnonzero((k0.ravel() == 0) & (new_k.ravel() > 0))
         self.knowledge = new_k

@@ -86,11 +86,13 @@ def test_results_folder_has_every_file(folder):
         "scenario.yaml",
         "manifest.json",
         "timeseries.parquet",
+        "ties.parquet",
         "summary.csv",
         "figures",
         "runs",
     }
     assert len(list((folder / "runs").glob("*.parquet"))) == 2
+    assert len(list((folder / "runs" / "ties").glob("*.parquet"))) == 2
     assert json.loads((folder / "manifest.json").read_text())["status"] == "complete"
     assert {p.name for p in (folder / "figures").iterdir()} == FIGURES
     for png in (folder / "figures").iterdir():

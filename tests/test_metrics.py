@@ -29,11 +29,12 @@ def test_kinds_follow_what_the_columns_count():
     assert kind_of("redundancy") == Kind.RATIO
     assert kind_of("share_aware") == Kind.STOCK
     assert kind_of("share_aware__facts") == Kind.STOCK
-    # A flow is a count or a sum over the step: on a graph without ties nothing flows.
+    # A flow is a count or a sum over the step: on a graph without ties nothing flows (and
+    # nothing is forgotten with forgetting off: the seed holders' mastery would decay).
     sc = load_scenario(
         ROOT / "scenarios" / "weak_ties.yaml",
         ["population.n_agents=30", "network.generator=empty", "help.enabled=false",
-         "innovation.enabled=false", "ties.enabled=false"],
+         "innovation.enabled=false", "ties.enabled=false", "forgetting.enabled=false"],
     )  # fmt: skip
     m = LearningModel(sc, rng=2)
     m.step()

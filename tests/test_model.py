@@ -597,7 +597,7 @@ def test_state_nbytes_counts_the_tie_table_and_shared_arrays_once():
     ring = net(50, [(i, (i + 1) % 50) for i in range(50)])
     varied = model(sc, ring)
     t = varied.ties
-    table = (t.u, t.v, t.strength, t.origin, t.last_used, t.indptr, t.nbr, t.tie_of)
+    table = (t.u, t.v, t.strength, t.origin, t.last_used, t.formed, t.indptr, t.nbr, t.tie_of)
     got = varied.state_nbytes()
     assert got["ties"] == sum(a.nbytes for a in table)
     assert got["total"] == got["agents"] + got["ties"]

@@ -15,8 +15,6 @@ from sim.analysis.comparisons import OUTCOME_COLUMNS, SCENARIO_COLUMN
 from sim.analysis.plotting import (
     BAND_LEVEL,
     FIGURE_NOTES,
-    FIGURE_WIDTH,
-    PANEL_HEIGHT,
     _has_values,
     add_note,
     axis_label,
@@ -215,44 +213,59 @@ def plot_outcomes(
     return Path(path)
 
 
-def plot_removal(curves: pd.DataFrame, path: str | Path, title: str = "") -> Path:
-    """Largest component against the share of ties removed, weakest-first and strongest-first.
+ORDER_STYLES = {
+    "weak_first": "-",
+    "strong_first": "--",
+    "low_overlap_first": "-.",
+    "high_overlap_first": ":",
+}
+"""Line style of each removal order (`sim.analysis.structure.ALL_ORDERS`)."""
+
+
+def plot_removal(
+    curves: pd.DataFrame,
+    path: str | Path,
+    title: str = "",
+    columns: tuple[str, ...] = ("share_largest_component",),
+) -> Path:
+    """Largest component (and more) against the share of ties removed, per removal order.
 
     Args:
         curves: rows of `sim.analysis.structure.removal_curve`, possibly from several
-            replications and scenarios (columns `order`, `fraction_removed`,
-            `share_largest_component`, and optionally `scenario`); the mean over
-            replications is drawn with its range.
+            replications and scenarios (columns `order`, `fraction_removed`, the `columns`,
+            and optionally `scenario`); the mean over replications is drawn with its range.
         path: the PNG to write.
         title: figure title.
+        columns: one panel each, e.g. ``("share_largest_component", "susceptibility")``.
     """
-    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, PANEL_HEIGHT))
+    fig, axes = stacked_axes(len(columns))
     groups = ["scenario", "order"] if "scenario" in curves.columns else ["order"]
     palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     colors: dict[object, str] = {}
+    if "on_grid" in curves.columns:  # refined rows near the peak differ per replication
+        curves = curves[curves["on_grid"]]
     for key, part in curves.groupby(groups, sort=True):
         key = key if isinstance(key, tuple) else (key,)
-        if "on_grid" in part.columns:  # refined rows near the peak differ per replication
-            part = part[part["on_grid"]]
-        stats = part.groupby("fraction_removed")["share_largest_component"].agg(
-            ["mean", "min", "max"]
-        )
         label = " ".join(str(k) for k in key)
-        style = "-" if key[-1] == "weak_first" else "--"
-        # One colour per scenario; the line style tells the order.
-        owner = key[0] if len(key) > 1 else None
+        # One colour per scenario (per order without scenarios); the line style tells the order.
+        owner = key[0] if len(key) > 1 else key[-1]
         color = colors.setdefault(owner, palette[len(colors) % len(palette)])
-        ax.plot(stats.index, stats["mean"], style, color=color, label=label)
-        ax.fill_between(
-            stats.index, stats["min"], stats["max"], color=color, alpha=0.15, linewidth=0
-        )
-    ax.set_xlabel(axis_label("fraction_removed"))
-    ax.set_ylabel(axis_label("share_largest_component"))
-    ax.set_ylim(0, 1.02)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title="mean, band = range over replications", title_fontsize=8)
+        for ax, column in zip(axes[:, 0], columns, strict=True):
+            stats = part.groupby("fraction_removed")[column].agg(["mean", "min", "max"])
+            style = ORDER_STYLES.get(str(key[-1]), "-")
+            ax.plot(stats.index, stats["mean"], style, color=color, label=label)
+            ax.fill_between(
+                stats.index, stats["min"], stats["max"], color=color, alpha=0.15, linewidth=0
+            )
+    for ax, column in zip(axes[:, 0], columns, strict=True):
+        ax.set_ylabel(axis_label(column))
+        if column.startswith("share_"):
+            ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+    axes[-1, 0].set_xlabel(axis_label("fraction_removed"))
+    axes[0, 0].legend(fontsize=8, title="mean, band = range over replications", title_fontsize=8)
     if title:
-        ax.set_title(title)
+        axes[0, 0].set_title(title)
     fig.tight_layout()
     save_figure(fig, path)
     plt.close(fig)

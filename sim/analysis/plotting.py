@@ -52,6 +52,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "time_to_90": ("time to 90 % aware", STEPS),
     "fraction_removed": ("ties removed", "share of ties"),
     "share_largest_component": ("largest component", "share of learners"),
+    "susceptibility": ("susceptibility", "learners"),
 }
 """Column -> (what it is in words, its unit): the axis labels of every figure. A per-class
 column ``<metric>__<class>`` takes its metric's entry."""

@@ -2,7 +2,9 @@
 
 Remove ties weakest-first or strongest-first and follow the largest component (Onnela et
 al. 2007, Fig. 4). If removing the weak ties breaks the network apart sooner than removing
-the strong ones, the weak ties are the bridges (Granovetter 1973).
+the strong ones, the weak ties are the bridges (Granovetter 1973). The same can be done by
+the topological overlap of each tie's neighbourhoods instead of its strength (`tie_overlap`,
+Onnela et al. 2007, Fig. 4B): low overlap marks a bridge whatever the tie's strength.
 
 Ties of equal strength are removed in a random order (a seeded generator), not in table
 order: with few strength levels (generated networks have two, strong and bridge), table
@@ -21,6 +23,12 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 ORDERS = ("weak_first", "strong_first")
+"""Removal by tie strength."""
+
+OVERLAP_ORDERS = ("low_overlap_first", "high_overlap_first")
+"""Removal by the overlap of the neighbourhoods at the tie's two ends (`tie_overlap`)."""
+
+ALL_ORDERS = ORDERS + OVERLAP_ORDERS
 
 GRID_STEP = 0.0025
 """Default spacing of the reported shares of ties removed (401 points from 0 to 1)."""
@@ -36,30 +44,81 @@ def component_sizes(u: np.ndarray, v: np.ndarray, n_agents: int) -> np.ndarray:
     return np.bincount(labels)
 
 
+def tie_overlap(u: np.ndarray, v: np.ndarray, n_agents: int) -> np.ndarray:
+    """The topological overlap of each tie: the share of its ends' neighbours they share.
+
+    O_ij = n_ij / ((k_i - 1) + (k_j - 1) - n_ij), with n_ij the common neighbours of i and j
+    and k the degrees: 0 when i and j share no neighbour, 1 when each neighbour of one is a
+    neighbour of the other. A tie whose ends have no other neighbour (0 / 0) counts 0.
+
+    References:
+        Onnela, J.-P. et al. (2007). Structure and tie strengths in mobile communication
+        networks. PNAS 104(18), 7332-7336 (the overlap O_ij, and removal by it in Fig. 4).
+
+    Args:
+        u: first endpoint of each tie (distinct unordered pairs, no self-ties).
+        v: second endpoint of each tie.
+        n_agents: number of learners.
+    """
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    ones = np.ones(2 * len(u), dtype=np.int8)
+    a = sp.csr_matrix(
+        (ones, (np.concatenate([u, v]), np.concatenate([v, u]))), shape=(n_agents, n_agents)
+    )
+    a.sort_indices()
+    common = _common_neighbours(a.indptr.astype(np.int64), a.indices.astype(np.int64), u, v)
+    degree = np.diff(a.indptr)
+    others = (degree[u] - 1) + (degree[v] - 1) - common
+    return np.divide(common, others, out=np.zeros(len(u)), where=others > 0)
+
+
+@numba.njit(cache=True)
+def _common_neighbours(indptr, indices, u, v):  # pragma: no cover - compiled
+    """For each tie (u[t], v[t]), the neighbours both ends have (rows sorted: one merge)."""
+    out = np.zeros(len(u), np.int64)
+    for t in range(len(u)):
+        i, i_end = indptr[u[t]], indptr[u[t] + 1]
+        j, j_end = indptr[v[t]], indptr[v[t] + 1]
+        while i < i_end and j < j_end:
+            a, b = indices[i], indices[j]
+            if a == b:
+                out[t] += 1
+                i += 1
+                j += 1
+            elif a < b:
+                i += 1
+            else:
+                j += 1
+    return out
+
+
 def removal_order(
-    strength: np.ndarray,
+    values: np.ndarray,
     order: str = "weak_first",
     seed: int | np.random.Generator | None = 0,
 ) -> np.ndarray:
-    """The ties in the order they are removed: by strength, equal strengths at random.
+    """The ties in the order they are removed: by strength (or overlap), ties at random.
 
     Args:
-        strength: tie strengths.
-        order: `weak_first` or `strong_first`.
-        seed: seed or numpy Generator for the order among equal strengths (networkx style;
+        values: the ranking key of each tie: its strength for `ORDERS`, its overlap
+            (`tie_overlap`) for `OVERLAP_ORDERS`.
+        order: `weak_first` or `low_overlap_first` (smallest first), `strong_first` or
+            `high_overlap_first` (largest first).
+        seed: seed or numpy Generator for the order among equal values (networkx style;
             the default fixed seed makes a call reproducible, None draws fresh entropy).
 
     Returns:
         Tie indices, the first removed first. Each order of the ties within a group of equal
-        strengths is equally likely.
+        values is equally likely.
     """
-    if order not in ORDERS:
-        raise ValueError(f"order must be one of {ORDERS} (got {order!r})")
-    strength = np.asarray(strength, dtype=np.float64)
+    if order not in ALL_ORDERS:
+        raise ValueError(f"order must be one of {ALL_ORDERS} (got {order!r})")
+    values = np.asarray(values, dtype=np.float64)
     rng = np.random.default_rng(seed)
-    key = strength if order == "weak_first" else -strength
+    key = values if order in ("weak_first", "low_overlap_first") else -values
     # A uniformly random permutation as the secondary key breaks ties uniformly.
-    return np.lexsort((rng.permutation(len(strength)), key))
+    return np.lexsort((rng.permutation(len(values)), key))
 
 
 @numba.njit(cache=True)
@@ -112,7 +171,7 @@ def removal_curve(
     step: float = GRID_STEP,
     refine: int = REFINE_STEPS,
 ) -> pd.DataFrame:
-    """The largest component as ties are removed in order of strength.
+    """The largest component as ties are removed in order of strength (or of overlap).
 
     The curve is measured on a grid of shares of ties removed (removing `round(f * m)` of
     the m ties at share f), and, to locate the collapse, at every single removal within
@@ -123,8 +182,9 @@ def removal_curve(
         v: second endpoint of each tie.
         strength: tie strengths.
         n_agents: number of learners.
-        order: `weak_first` or `strong_first`; equal strengths in a random order
-            (`removal_order`).
+        order: `weak_first` or `strong_first` (by strength), `low_overlap_first` or
+            `high_overlap_first` (by `tie_overlap`, computed here); equal values in a random
+            order (`removal_order`).
         fractions: shares of ties removed at which to measure, the grid (default 0, `step`,
             ..., 1).
         seed: seed or numpy Generator for the order among equal strengths (networkx style;
@@ -141,7 +201,8 @@ def removal_curve(
         (False for the refinement rows: their shares differ between networks, so average
         curves over the grid rows).
     """
-    ranked = removal_order(strength, order, seed)
+    key = tie_overlap(u, v, n_agents) if order in OVERLAP_ORDERS else strength
+    ranked = removal_order(key, order, seed)
     if fractions is None:
         if not 0.0 < step <= 1.0:
             raise ValueError(f"step must be in (0, 1] (got {step})")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.experiment.snapshots import snapshot_steps
 from sim.scenario import Generator, Policy, Scenario
 from sim.scenario.checks import expected_ties
 from sim.scenario.loading import _short
@@ -43,9 +44,10 @@ kernels (measured: 330 MB resident after a small run, part of it shared between 
 _KNOWLEDGE = 4  # float32 mastery per (learner, item)
 _PER_LEARNER = 41  # group int64, activity, helpfulness, p_share, p_ask float64, member bool
 _PER_ITEM = 40  # item class, topic, sources required int64; complexity, repository float64
-_PER_TIE = 37  # u, v int32, strength float64, origin int8, last used int32; index 2 x 2 int32
+_PER_TIE = 41  # u, v int32, strength float64, origin int8, last used, formed int32; index 2x2
+_PER_SNAPSHOT_TIE = 40  # a saved tie: step int64, u, v, formed int32, strength, kind, origin
 _PER_SEEDED = 8  # int64 flat index of each seeded (learner, item): `newly_aware`
-_STEP_PER_PAIR = 38  # a step's copy of the knowledge, masks and flat indices of known pairs
+_STEP_PER_PAIR = 42  # a step's copies of the knowledge (gains, forgetting), masks, indices
 _PER_EVENT = 110  # a noticed share or answer: event arrays, offers, sorting, budget scratch
 _KEPT_PER_EVENT = 70  # what of it is still held while the step's metrics are recorded
 _PER_CELL = 64  # one metric of one recorded step (a dict of floats, then a table)
@@ -60,7 +62,8 @@ class RunMemory:
     Attributes:
         state: the arrays a run keeps between steps (what `LearningModel.state_nbytes`
             reports).
-        rows: the recorded metrics of every step (kept until the run's table is written).
+        rows: the recorded metrics of every step and the tie snapshots (kept until the run's
+            tables are written).
         setup: the peak while the model is built (network generation and step 0's metrics).
         step: the working memory of a step on top of the state, once knowledge has spread
             (every learner aware of every item: the most a step allocates).
@@ -133,8 +136,9 @@ def run_memory(scenario: Scenario, n_ties: int | None = None) -> RunMemory:
         _STEP_PER_PAIR * n * m + _PER_EVENT * events + asking,
         _KNOWLEDGE * n * m + _KEPT_PER_EVENT * events + structure,
     )
-    columns = 35 + 3 * len(s.knowledge.item_classes)
+    columns = 36 + 3 * len(s.knowledge.item_classes)
     rows = _PER_CELL * columns * (s.steps + 1)
+    rows += _PER_SNAPSHOT_TIE * ties * len(snapshot_steps(s.steps, s.metrics.snapshot_every))
     return RunMemory(state=int(state), rows=int(rows), setup=int(setup), step=int(step))
 
 

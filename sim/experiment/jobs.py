@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engines import make_model
+from sim.experiment.snapshots import snapshot_steps, tie_snapshot
 from sim.experiment.storage import run_key as _hash
 from sim.scenario import Generator, Point, Scenario
 from sim.world.edge_list import read_start_network
@@ -49,11 +51,17 @@ def start_network(scenario: Scenario) -> StartNetwork | None:
     return read_start_network(scenario.network, scenario.population.n_agents)
 
 
+_SNAPSHOTS: ContextVar[list[pd.DataFrame] | None] = ContextVar("tie_snapshots", default=None)
+"""Where `execute` collects the snapshots of the run it calls: `run_replication` keeps its
+four-argument call, so a caller that wraps it (to time or fail runs) needs no change."""
+
+
 def run_replication(
     scenario: Scenario,
     replication: int,
     seed: int,
     network: StartNetwork | None = None,
+    ties: list[pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Run one replication and return its time series.
 
@@ -62,14 +70,25 @@ def run_replication(
         replication: replication number (recorded in the table).
         seed: the replication's seed (passed to the model as `rng`).
         network: the starting network for generator edge_list (see `start_network`).
+        ties: a list to append the run's tie snapshots to, one table per snapshot step
+            (`sim.experiment.snapshots`: every `metrics.snapshot_every` steps and the last);
+            None: the list `execute` collects into, if any, else none are taken. Taking them
+            draws no random number and changes nothing.
 
     Returns:
         One row per step 0..scenario.steps with columns `replication`, `seed`, `step` and
         every metric.
     """
+    ties = ties if ties is not None else _SNAPSHOTS.get()
     model = make_model(scenario, rng=seed, start_network=network)
+    wanted = set(snapshot_steps(scenario.steps, scenario.metrics.snapshot_every))
+    threshold = scenario.ties.strong_threshold
+    if ties is not None and model.steps in wanted:
+        ties.append(tie_snapshot(model.ties, model.steps, threshold))
     for _ in range(scenario.steps):
         model.step()
+        if ties is not None and model.steps in wanted:
+            ties.append(tie_snapshot(model.ties, model.steps, threshold))
     ts = model.timeseries()
     ts.insert(0, "seed", np.int64(seed))
     ts.insert(0, "replication", np.int64(replication))
@@ -108,10 +127,11 @@ class Job:
 
 @dataclass
 class Outcome:
-    """What a job gives back: its time series, or the error it raised (never both)."""
+    """What a job gives back: its time series and tie snapshots, or the error it raised."""
 
     job: Job
     timeseries: pd.DataFrame | None
+    ties: pd.DataFrame | None = None  # the run's tie snapshots (`sim.experiment.snapshots`)
     error_type: str | None = None
     error: str | None = None
     traceback: str | None = None
@@ -184,15 +204,23 @@ def jobs_table(jobs: list[Job]) -> pd.DataFrame:
 def execute(job: Job) -> Outcome:
     """Run one job; an exception becomes an `Outcome` with the error (Ctrl-C still stops)."""
     t0 = time.perf_counter()
+    snapshots: list[pd.DataFrame] = []
+    token = _SNAPSHOTS.set(snapshots)
     try:
         ts = run_replication(job.scenario, job.replication, job.seed, job.network)
+        ties = snapshots[0] if len(snapshots) == 1 else None
+        if len(snapshots) > 1:
+            ties = pd.concat(snapshots, ignore_index=True)
     except Exception as exc:  # noqa: BLE001 - isolate any failure of one run
         return Outcome(
             job,
+            None,
             None,
             error_type=type(exc).__name__,
             error=str(exc),
             traceback=traceback.format_exc(),
             seconds=time.perf_counter() - t0,
         )
-    return Outcome(job, ts, seconds=time.perf_counter() - t0)
+    finally:
+        _SNAPSHOTS.reset(token)
+    return Outcome(job, ts, ties, seconds=time.perf_counter() - t0)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.experiment.snapshots import TIES, TIES_RUNS, empty_snapshot
 from sim.experiment.storage import (
     FAILED,
     MANIFEST,
@@ -80,18 +81,39 @@ class MemoryFolder:
         return []
 
     def finished_keys(self) -> set[str]:
-        """Keys of the runs kept so far."""
-        prefix = f"{RUNS}/"
-        return {n[len(prefix) : -len(".parquet")] for n in self.files if n.startswith(prefix)}
+        """Keys of the runs kept so far (time series and tie snapshots)."""
+        return self._keys(f"{RUNS}/") & self._keys(f"{RUNS}/{TIES_RUNS}/")
 
-    def write_run(self, key: str, ts: pd.DataFrame) -> None:
-        """Keep one finished run's time series, and drop an earlier failure of the same key."""
+    def _keys(self, prefix: str) -> set[str]:
+        names = (n[len(prefix) :] for n in self.files if n.startswith(prefix))
+        return {n[: -len(".parquet")] for n in names if "/" not in n}
+
+    def write_run(self, key: str, ts: pd.DataFrame, ties: pd.DataFrame | None = None) -> None:
+        """Keep one finished run (time series, tie snapshots); drop an earlier failure of it."""
+        self.write_table(
+            f"{RUNS}/{TIES_RUNS}/{key}.parquet", empty_snapshot() if ties is None else ties
+        )
         self.write_table(f"{RUNS}/{key}.parquet", ts)
         self.files.pop(f"{FAILED}/{key}.json", None)
 
     def read_run(self, key: str, columns: list[str] | None = None) -> pd.DataFrame:
         """The time series of one finished run."""
         return pd.read_parquet(io.BytesIO(self.files[f"{RUNS}/{key}.parquet"]), columns=columns)
+
+    def read_ties(self, key: str) -> pd.DataFrame:
+        """The tie snapshots of one finished run."""
+        return pd.read_parquet(io.BytesIO(self.files[f"{RUNS}/{TIES_RUNS}/{key}.parquet"]))
+
+    def ties_schema(self, key: str) -> Any:
+        """The pyarrow schema of a finished run's snapshots."""
+        import pyarrow.parquet as pq
+
+        return pq.read_schema(io.BytesIO(self.files[f"{RUNS}/{TIES_RUNS}/{key}.parquet"]))
+
+    def read_ties_table(self, step: int | None = None) -> pd.DataFrame:
+        """The gathered tie snapshots (``ties.parquet``), optionally of one step only."""
+        filters = None if step is None else [("step", "==", int(step))]
+        return pd.read_parquet(io.BytesIO(self.files[TIES]), filters=filters)
 
     def run_schema(self, key: str) -> Any:
         """The pyarrow schema of a finished run."""

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from sim.analysis import compare_plots, comparisons, plotting, stats, sweep_plots
 from sim.analysis.survival import is_time_column
-from sim.experiment import storage
+from sim.experiment import snapshots, storage
 from sim.experiment.jobs import Job, jobs_table, plan_jobs
 from sim.experiment.lock import FolderBusy, FolderLock, locked
 from sim.experiment.manifest import manifest
@@ -205,7 +205,7 @@ def run(spec: Spec, folder: Folder, options: Options) -> Report:
         except storage.DamagedRun as exc:  # found only when its pages were read
             if attempt == DAMAGED_ROUNDS or not isinstance(folder, ResultsFolder):
                 raise
-            record = folder.quarantine(exc.key, exc.problem)
+            record = folder.quarantine(exc.key, exc.problem, exc.ties)
             _notify_damaged(folder, record, options.notify)
             info["damaged_runs"] = [*info.get("damaged_runs", []), record]
     raise AssertionError("unreachable")
@@ -230,7 +230,7 @@ def _notify_damaged(
 ) -> None:
     if notify is not None:
         notify(
-            f"damaged run file {folder.path / storage.RUNS / record['key']}.parquet "
+            f"damaged run file {folder.path / record['file']} "
             f"({record['problem']}): moved to {folder.path / record['moved_to']}; "
             "its run is done again"
         )
@@ -293,6 +293,7 @@ def _consolidate(
 ) -> Report:
     """Tables, failures, differences, figures and the final manifest of a run."""
     n_written, _ = storage.consolidate(folder, table, labels, stats.summarise_replications)
+    snapshots.consolidate_ties(folder, table, labels)
     failures = failure_table(folder.failure_records(), spec.labels)
     if failures.empty:
         folder.remove(storage.FAILURES)

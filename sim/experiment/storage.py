@@ -1,21 +1,22 @@
 """The results folder: every file written atomically, runs streamed to disk, and read back.
 
 A results folder exists from the moment an experiment starts. Each finished run is written
-at once as its own small file ``runs/<key>.parquet`` (a run that raised as
+at once as its own small files ``runs/<key>.parquet`` (its time series) and
+``runs/ties/<key>.parquet`` (its tie snapshots; a run that raised as
 ``failures/<key>.json``), so an interrupted or killed experiment loses no finished run and
-can be resumed: the keys present in ``runs/`` are the runs already done. Every file goes
+can be resumed: the keys with both files in ``runs/`` are the runs already done. Every file goes
 through a temporary file, an fsync and a rename, so no file is ever half written, not even
 after a power loss; the temporaries a SIGKILL can leave behind are hidden (``.*.tmp``) and
 removed when the folder is reopened. A run file carries its key and row count in its footer
 (``sim.key``, ``sim.rows``) and CRC checksums on its pages; a file that fails these checks
-is moved to ``runs/damaged/`` (kept, for a look) and its run counts as not done.
+(time series or snapshots) is moved to ``runs/damaged/`` (kept, for a look) and its run
+counts as not done.
 ``manifest.json`` says ``"status": "running"`` until the consolidated tables and figures are
 written, then ``"complete"`` (or ``"partial"`` if some runs failed; rerunning retries them).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -28,13 +29,13 @@ import pandas as pd
 
 from sim.analysis.files import (
     fsync_path,
-    move_into_place,
     parquet_problem,
-    tmp_path,
     unreadable,
     write_atomic,
     write_table,
 )
+from sim.experiment.parquet_stream import ParquetStream
+from sim.experiment.snapshots import TIES_RUNS, empty_snapshot, read_ties
 
 __all__ = [
     "DamagedRun",
@@ -81,87 +82,19 @@ def utc_stamp(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
 
 
-class ParquetStream:
-    """A Parquet file written table by table, appearing under its name only when closed.
+class DamagedRun(OSError):
+    """A run file that cannot be read, or whose key or row count is not what it says.
 
-    Tables are gathered into row groups of about `row_group_rows` rows, so memory holds at
-    most one row group, and the file's footer (one entry per row group and column) stays
-    small, however many tables are written. Every table is conformed to the given column
-    order and types (missing columns become null).
-
-    Args:
-        path: the final file.
-        schema: the pyarrow schema of the file.
-        row_group_rows: rows gathered before a row group is written.
+    Attributes:
+        key: the run's key.
+        problem: what is wrong, one line.
+        ties: whether the file is the run's tie snapshots (``runs/ties/<key>.parquet``).
     """
 
-    def __init__(self, path: Path, schema: Any, row_group_rows: int = 65_536) -> None:
-        import pyarrow.parquet as pq
-
-        self.path = Path(path)
-        self.schema = schema
-        self.row_group_rows = row_group_rows
-        self._writer = pq.ParquetWriter(self._open(), schema)
-        self._buffer: list[Any] = []
-        self._buffered = 0
-        self.rows = 0
-
-    def write(self, df: pd.DataFrame) -> None:
-        """Append a table's rows."""
-        import pyarrow as pa
-
-        cols = {}
-        for f in self.schema:
-            if f.name in df.columns:
-                cols[f.name] = pa.array(df[f.name], type=f.type, from_pandas=True)
-            else:
-                cols[f.name] = pa.nulls(len(df), type=f.type)
-        self._buffer.append(pa.table(cols, schema=self.schema))
-        self._buffered += len(df)
-        self.rows += len(df)
-        if self._buffered >= self.row_group_rows:
-            self._flush()
-
-    def _flush(self) -> None:
-        import pyarrow as pa
-
-        if self._buffer:
-            table = pa.concat_tables(self._buffer)
-            self._writer.write_table(table, row_group_size=max(len(table), 1))
-        self._buffer, self._buffered = [], 0
-
-    def close(self) -> None:
-        """Finish the file and move it into place."""
-        self._flush()
-        self._writer.close()
-        self._finish()
-
-    def abort(self) -> None:
-        """Drop everything written so far."""
-        self._buffer = []
-        with contextlib.suppress(Exception):
-            self._writer.close()
-        self._discard()
-
-    def _open(self) -> Any:
-        """Where the writer writes: a hidden temporary file next to the final one."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = tmp_path(self.path)
-        return self._tmp
-
-    def _finish(self) -> None:
-        move_into_place(self._tmp, self.path)
-
-    def _discard(self) -> None:
-        Path(self._tmp).unlink(missing_ok=True)
-
-
-class DamagedRun(OSError):
-    """A run file that cannot be read, or whose key or row count is not what it says."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"run file {RUNS}/{key}.parquet is damaged: {problem}")
-        self.key, self.problem = key, problem
+    def __init__(self, key: str, problem: str, ties: bool = False) -> None:
+        name = f"{RUNS}/{TIES_RUNS}/{key}.parquet" if ties else f"{RUNS}/{key}.parquet"
+        super().__init__(f"run file {name} is damaged: {problem}")
+        self.key, self.problem, self.ties = key, problem, ties
 
 
 def run_key(payload: dict[str, Any]) -> str:
@@ -227,6 +160,10 @@ class ResultsFolder:
         """The time series table (optionally only some columns)."""
         return read_timeseries(self.path, columns)
 
+    def read_ties_table(self, step: int | None = None) -> pd.DataFrame:
+        """The gathered tie snapshots (``ties.parquet``), optionally of one step only."""
+        return read_ties(self.path, step=step)
+
     def read_manifest(self) -> dict[str, Any]:
         """The manifest, or {} without a readable one."""
         try:
@@ -237,28 +174,37 @@ class ResultsFolder:
     # --- runs -----------------------------------------------------------------------------
 
     def run_path(self, key: str) -> Path:
-        """The file of a finished run."""
+        """The file of a finished run's time series."""
         return self.path / RUNS / f"{key}.parquet"
 
+    def ties_path(self, key: str) -> Path:
+        """The file of a finished run's tie snapshots (`sim.experiment.snapshots`)."""
+        return self.path / RUNS / TIES_RUNS / f"{key}.parquet"
+
     def finished_keys(self) -> set[str]:
-        """Keys of the runs already written (the hidden temporaries do not count)."""
+        """Keys of the runs written whole: time series and tie snapshots (not temporaries)."""
         runs = self.path / RUNS
         if not runs.is_dir():
             return set()
-        return {p.stem for p in runs.glob("*.parquet") if not p.name.startswith(".")}
+        ties = {p.stem for p in (runs / TIES_RUNS).glob("[!.]*.parquet")}
+        return {p.stem for p in runs.glob("[!.]*.parquet")} & ties
 
-    def write_run(self, key: str, ts: pd.DataFrame) -> None:
-        """Write one finished run's time series, and drop an earlier failure of the same key.
+    def write_run(self, key: str, ts: pd.DataFrame, ties: pd.DataFrame | None = None) -> None:
+        """Write one finished run, and drop an earlier failure of the same key.
 
-        The file records its key and row count (``sim.key``, ``sim.rows``), and is on disk
-        (fsync) before it appears under its name.
+        The tie snapshots first (none: an empty table), then the time series: a run counts
+        as finished once both are there. Each file records its key and row count
+        (``sim.key``, ``sim.rows``), and is on disk (fsync) before it appears under its name.
         """
+        snapshots = empty_snapshot() if ties is None else ties
+        write_table(self.ties_path(key), snapshots, {KEY_META: key})
         write_table(self.run_path(key), ts, {KEY_META: key})
         (self.path / FAILED / f"{key}.json").unlink(missing_ok=True)
 
-    def run_problem(self, key: str) -> str | None:
-        """What is wrong with a run file, from its footer alone (key, row count), or None."""
-        return parquet_problem(self.run_path(key), {KEY_META: key})
+    def run_problem(self, key: str, ties: bool = False) -> str | None:
+        """What is wrong with a run file (`ties`: its snapshots), from its footer, or None."""
+        path = self.ties_path(key) if ties else self.run_path(key)
+        return parquet_problem(path, {KEY_META: key})
 
     def read_run(self, key: str, columns: list[str] | None = None) -> pd.DataFrame:
         """The time series of one finished run, checked (footer, then page checksums).
@@ -266,47 +212,71 @@ class ResultsFolder:
         Raises:
             DamagedRun: if the file cannot be read or does not hold what it says.
         """
-        problem = self.run_problem(key)
+        return self._read_checked(key, False, columns)
+
+    def read_ties(self, key: str) -> pd.DataFrame:
+        """The tie snapshots of one finished run, checked as `read_run` checks.
+
+        Raises:
+            DamagedRun: if the file cannot be read or does not hold what it says.
+        """
+        return self._read_checked(key, True, None)
+
+    def _read_checked(self, key: str, ties: bool, columns: list[str] | None) -> pd.DataFrame:
+        problem = self.run_problem(key, ties)
         if problem is None:
             try:
-                path = self.run_path(key)
+                path = self.ties_path(key) if ties else self.run_path(key)
                 return pd.read_parquet(path, columns=columns, page_checksum_verification=True)
             except (OSError, ValueError) as exc:
                 problem = unreadable(exc)
-        raise DamagedRun(key, problem)
+        raise DamagedRun(key, problem, ties)
 
     def check_runs(self) -> list[dict[str, str]]:
-        """Check every run file's footer; move the damaged ones to ``runs/damaged/``.
+        """Check every run file's footer (snapshots too); move the damaged ones aside.
 
         Returns:
-            one record per file moved: ``key``, ``moved_to`` (relative to the folder) and
-            ``problem``.
+            one record per file moved to ``runs/damaged/``: ``key``, ``file`` and
+            ``moved_to`` (relative to the folder) and ``problem``.
         """
         moved = []
-        for path in sorted((self.path / RUNS).glob("[!.]*.parquet")):  # not the temporaries
-            problem = self.run_problem(path.stem)
-            if problem is not None:
-                moved.append(self.quarantine(path.stem, problem))
+        for ties, where in ((False, self.path / RUNS), (True, self.path / RUNS / TIES_RUNS)):
+            for path in sorted(where.glob("[!.]*.parquet")):  # not the temporaries
+                problem = self.run_problem(path.stem, ties)
+                if problem is not None:
+                    moved.append(self.quarantine(path.stem, problem, ties))
         return moved
 
-    def quarantine(self, key: str, problem: str) -> dict[str, str]:
-        """Move a damaged run file to ``runs/damaged/`` (never overwriting); say where."""
+    def quarantine(self, key: str, problem: str, ties: bool = False) -> dict[str, str]:
+        """Move a damaged run file to ``runs/damaged/`` (never overwriting); say where.
+
+        A snapshot file goes there as ``<key>.ties.parquet``; its run counts as not done.
+        """
+        source = self.ties_path(key) if ties else self.run_path(key)
         target_dir = self.path / RUNS / DAMAGED
         target_dir.mkdir(exist_ok=True)
+        stem = f"{key}.ties" if ties else key
         i = 0
-        while (target := target_dir / f"{key}{f'.{i}' if i else ''}.parquet").exists():
+        while (target := target_dir / f"{stem}{f'.{i}' if i else ''}.parquet").exists():
             i += 1
-        os.replace(self.run_path(key), target)
-        for d in (target_dir, self.path / RUNS):
+        os.replace(source, target)
+        for d in (target_dir, source.parent):
             fsync_path(d)
         rel = str(target.relative_to(self.path))
-        return {"key": key, "moved_to": rel, "problem": problem}
+        file = str(source.relative_to(self.path))
+        return {"key": key, "file": file, "moved_to": rel, "problem": problem}
 
     def run_schema(self, key: str) -> Any:
         """The pyarrow schema of a finished run's file (read from its footer only)."""
         import pyarrow.parquet as pq
 
         return pq.read_schema(self.run_path(key))
+
+    def ties_schema(self, key: str) -> Any:
+        """The pyarrow schema of a finished run's snapshot file (from its footer only)."""
+        import pyarrow.parquet as pq
+
+        return pq.read_schema(self.ties_path(key))
 
     def write_failure(self, key: str, record: dict[str, Any]) -> None:
         """Record a run that raised: its error and parameters."""
@@ -346,11 +316,17 @@ class Folder(Protocol):
     def finished_keys(self) -> set[str]:
         """Keys of the finished runs."""
 
-    def write_run(self, key: str, ts: pd.DataFrame) -> None:
-        """Store a finished run."""
+    def write_run(self, key: str, ts: pd.DataFrame, ties: pd.DataFrame | None = None) -> None:
+        """Store a finished run: its time series and tie snapshots."""
 
     def read_run(self, key: str, columns: list[str] | None = None) -> pd.DataFrame:
         """A finished run's time series."""
+
+    def read_ties(self, key: str) -> pd.DataFrame:
+        """A finished run's tie snapshots."""
+
+    def ties_schema(self, key: str) -> Any:
+        """A finished run's snapshot pyarrow schema."""
 
     def run_schema(self, key: str) -> Any:
         """A finished run's pyarrow schema."""

@@ -77,6 +77,7 @@ REGISTRY: list[Metric] = [
     Metric(r.gain_via_innovation, F),
     Metric(r.gain_via_sharing, F),
     Metric(r.gain_via_help, F),
+    Metric(r.knowledge_lost, F),
     Metric(r.questions, F),
     Metric(r.answers, F),
     Metric(r.answers_via_weak, F),

@@ -189,6 +189,11 @@ def gain_via_help(m: Model) -> float:
     )
 
 
+def knowledge_lost(m: Model) -> float:
+    """Mastery lost to forgetting this step, summed over (learner, item) pairs."""
+    return float(m.record.knowledge_lost)
+
+
 # ----------------------------------------------------------------------------- help
 
 

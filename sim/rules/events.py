@@ -99,3 +99,4 @@ class StepRecord:
     repository_hits: int = 0
     ties_formed: int = 0
     ties_dissolved: int = 0
+    knowledge_lost: float = 0.0  # mastery forgotten, summed over (learner, item) pairs

@@ -418,6 +418,14 @@ class MetricsConfig(_Section):
             "this many steps; 0 = never."
         ),
     )
+    snapshot_every: int = Field(
+        0,
+        ge=0,
+        description=(
+            "Save the tie network (ties.parquet) every this many steps and at the last step; "
+            "0 = the last step only."
+        ),
+    )
 
 
 class Scenario(_Section):

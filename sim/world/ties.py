@@ -1,4 +1,4 @@
-"""The tie table: every tie of a run, its strength, origin and last use, and a neighbour index.
+"""The tie table: every tie of a run, its strength, origin, step formed and last use, and an index.
 
 Ties are undirected and stored once, as parallel arrays (`u < v`). A CSR index over both
 directions answers "who are my neighbours" without Python loops. The rules that change ties
@@ -44,6 +44,9 @@ class TieTable:
         strength: in (0, 1].
         origin: a `TieOrigin` code per tie.
         last_used: the step the tie last carried an interaction (-1 = never).
+        formed: the step the tie formed (int32; 0 for the starting network's ties); kept in
+            step with the other per-tie arrays by `remove`, `add` and `change`. None at
+            construction means every tie formed at step 0.
         indptr, nbr, tie_of: CSR index over both directions: the neighbours of agent a are
             `nbr[indptr[a]:indptr[a+1]]`, reached over ties `tie_of[...]` (int32 when the
             ids fit, to halve the index's memory; widen before arithmetic that can overflow).
@@ -55,6 +58,7 @@ class TieTable:
     strength: np.ndarray
     origin: np.ndarray
     last_used: np.ndarray
+    formed: np.ndarray | None = None
     indptr: np.ndarray = field(init=False)
     nbr: np.ndarray = field(init=False)
     tie_of: np.ndarray = field(init=False)
@@ -62,6 +66,8 @@ class TieTable:
     _adjacency: sp.csr_matrix | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self, index: bool) -> None:
+        if self.formed is None:
+            self.formed = np.zeros(len(self.u), dtype=np.int32)
         if index:
             self.reindex()
 
@@ -139,15 +145,16 @@ class TieTable:
         keep = ~mask
         self.u, self.v = self.u[keep], self.v[keep]
         self.strength, self.origin = self.strength[keep], self.origin[keep]
-        self.last_used = self.last_used[keep]
+        self.last_used, self.formed = self.last_used[keep], self.formed[keep]
 
     def add(self, u: np.ndarray, v: np.ndarray, strength: float, origin: np.ndarray, step: int):
-        """Append new canonical ties (the index is not rebuilt)."""
+        """Append new canonical ties formed at `step` (the index is not rebuilt)."""
         self.u = np.concatenate([self.u, u]).astype(self.u.dtype, copy=False)
         self.v = np.concatenate([self.v, v]).astype(self.v.dtype, copy=False)
         self.strength = np.concatenate([self.strength, np.full(len(u), strength)])
         self.origin = np.concatenate([self.origin, origin.astype(np.int8)])
         self.last_used = np.concatenate([self.last_used, np.full(len(u), step, dtype=np.int32)])
+        self.formed = np.concatenate([self.formed, np.full(len(u), step, dtype=np.int32)])
 
     def change(
         self,
@@ -171,7 +178,7 @@ class TieTable:
             v: second endpoint.
             strength: of the new ties.
             origin: `TieOrigin` per new tie.
-            step: the step they form in (their `last_used`).
+            step: the step they form in (their `last_used` and `formed`).
         """
         n_old = len(self)
         removed = bool(gone.any())
