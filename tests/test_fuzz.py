@@ -77,7 +77,7 @@ from pydantic import BaseModel
 
 from sim.engines import make_model
 from sim.experiment.spec import Spec, scenario_spec
-from sim.scenario import Scenario, ScenarioError, field_paths, load_experiment
+from sim.scenario import Scenario, ScenarioError, field_paths, load_experiment, load_scenario
 from sim.scenario.schema import ItemClassConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1031,7 +1031,30 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             encoding="utf-8",
         )
         spec = scenario_spec(warm)
+        # Not time-guarded: in a fresh clone the kernels compile here (tens of seconds,
+        # longer when another test process compiles them at the same time).
+        point = spec.points[0]
+        model = make_model(point.scenario, rng=0, start_network=spec.networks[point.index])
+        model.step()
+        model.step()
         assert run_small(spec)
+    # The kernels of other rules (cascade, threshold, gossip, community...), likewise.
+    root = Path(__file__).resolve().parent.parent / "scenarios"
+    for name in (
+        "closed_community",
+        "hybrid",
+        "validation/cascade_er",
+        "validation/threshold_ring",
+        "validation/gossip_complete",
+    ):
+        try:
+            sc = load_scenario(root / f"{name}.yaml", ["population.n_agents=40", "steps=2"])
+            for engine in ("array", "agents"):
+                m = make_model(sc.model_copy(update={"engine": engine}), rng=0)
+                m.step()
+                m.step()
+        except Exception:  # noqa: BLE001, S112 - a warm-up only; the tests check behaviour
+            continue
     return folder
 
 
