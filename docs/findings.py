@@ -500,6 +500,15 @@ def weak_ties_block(n: Numbers, _: pd.DataFrame) -> str:
     novel = {s: n.mean(s, "share_novel_via_weak") for s in SETUPS}
     gain = {s: n.mean(s, "share_gain_via_weak") for s in SETUPS}
     strong = {s: n.mean(s, "total_novel_exposures_strong") for s in SETUPS}
+    per_kind = {
+        "p_novel_weak": "`p_novel_weak`",
+        "p_novel_strong": "`p_novel_strong`",
+        "redundancy_total_weak": "`redundancy_total_weak`",
+        "redundancy_total_strong": "`redundancy_total_strong`",
+    }
+    p_weak = {s: n.mean(s, "p_novel_weak") for s in SETUPS}
+    p_strong = {s: n.mean(s, "p_novel_strong") for s in SETUPS}
+    sn, cc = "social_network", "closed_community"
     return "\n".join(
         [
             table(n, SETUPS, list(head), head),
@@ -528,6 +537,23 @@ def weak_ties_block(n: Numbers, _: pd.DataFrame) -> str:
                 into a circle sooner, and then the circle's strong ties spread them,
                 {_ratio_text(strong["weak_ties"], strong["social_network"])} times as many novel
                 exposures over strong ties.""",
+            ),
+            "",
+            "Per exposure, by tie kind (`p_novel_<kind>`: novel exposures / exposures over ties "
+            "of that kind, over the run; `redundancy_total_<kind>`: redundant exposures / "
+            "exposures over them):",
+            "",
+            table(n, SETUPS, list(per_kind), per_kind),
+            "",
+            claim(
+                all(p_weak[s] > 1.5 * p_strong[s] for s in SETUPS),
+                f"""**An exposure over a weak tie is more often novel than one over a strong
+                tie**, in every setup: {_pct(p_weak[sn])} against {_pct(p_strong[sn])} in the
+                social network, {_pct(p_weak[cc])} against {_pct(p_strong[cc])} in the closed
+                community. This is Granovetter's argument measured per exposure, and it does
+                not lean on attention growing with strength (that changes how many exposures
+                a tie carries, not what they bring): it comes from where the ties are, strong
+                ones inside circles that already share what they know.""",
             ),
         ]
     )
@@ -587,8 +613,13 @@ def help_block(n: Numbers, _: pd.DataFrame) -> str:
         "total_answers": "answers by peers",
         "total_repository_hits": "answers found in the repository",
     }
+    head |= {
+        "gini_answers_given": "Gini of answers given",
+        "top10_share_answers_given": "answers given by the top 10 %",
+    }
     cc, sn = "closed_community", "social_network"
     hits = n.mean(cc, "total_repository_hits") / n.mean(cc, "total_questions")
+    top = {s: n.mean(s, "top10_share_answers_given") for s in SETUPS}
     return "\n".join(
         [
             table(n, SETUPS, list(head), head),
@@ -602,6 +633,16 @@ def help_block(n: Numbers, _: pd.DataFrame) -> str:
                 no repository, peers gave {_num(n.mean(sn, "total_answers"))} answers to
                 {_num(n.mean(sn, "total_questions"))} questions. This leans on `p_find` (0.8):
                 how easily a stored answer is found is an assumption.""",
+            ),
+            claim(
+                all(top[s] > 0.5 for s in SETUPS),
+                f"""**A few learners do most of the helping** (the "super users" of a seed's
+                comment): the top tenth of the learners gave between
+                {_pct(min(top.values()))} and {_pct(max(top.values()))} of the peer answers
+                in every setup. It leans on who can answer: only learners at
+                `help.able_threshold` mastery who know more than the asker, so helping
+                follows the concentration of knowledge, and on the spread of
+                `helpfulness`.""",
             ),
         ]
     )

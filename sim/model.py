@@ -18,8 +18,10 @@ import scipy.sparse as sp
 
 from sim import metrics
 from sim.agents import Learner
+from sim.metrics.groups import group_step, groups_table
+from sim.metrics.learners import LearnerTally, learner_table
 from sim.rules.budget import fits_budget
-from sim.rules.events import Events, StepRecord
+from sim.rules.events import Events, LearnerFlows, StepRecord, contact_kind
 from sim.rules.forgetting import forget_unused
 from sim.rules.gains import Offers, apply_best, share_offers
 from sim.rules.help import (
@@ -111,6 +113,7 @@ class LearningModel(mesa.Model):
         # A network file's membership and node ids (sim.world.graph_files.FileNetwork).
         file_member = getattr(start_network, "member", None)
         file_ids = getattr(start_network, "ids", None)
+        self.group_names = tuple(getattr(start_network, "group_labels", ()) or ())
         t = start_network
         self.ties = TieTable.from_edges(n, t.u, t.v, t.strength, index=False, copy=not own)
         # Drop the network (int64 endpoints) before the index is built: at 10^6 agents it
@@ -131,6 +134,8 @@ class LearningModel(mesa.Model):
         # Items that became known in the last step, as flat indices (cascade passes them on).
         self.newly_aware = np.flatnonzero(self.knowledge.ravel() > 0)
         self.record = StepRecord()
+        self.tally = LearnerTally(n, full=sc.metrics.learners)
+        self.group_steps: list[np.ndarray] = []
         self.rows: list[dict[str, float]] = []
         self._datacollector = metrics.data_collector(self.items.class_names)
         self._learner_list: list[Learner] | None = None
@@ -214,6 +219,14 @@ class LearningModel(mesa.Model):
         """One row per recorded step (step 0 = initial state), one column per metric."""
         return pd.DataFrame(self.rows)
 
+    def groups(self) -> pd.DataFrame:
+        """One row per (step, grouping, group) so far (`sim.metrics.groups`); `metrics.groups`."""
+        return groups_table(self, self.group_steps)
+
+    def learner_table(self) -> pd.DataFrame:
+        """One row per learner now (`sim.metrics.learners`); needs `metrics.learners`."""
+        return learner_table(self)
+
     def adjacency(self) -> sp.csr_matrix:
         """Boolean sparse adjacency of the current ties (cached until ties change)."""
         return self.ties.adjacency()
@@ -238,11 +251,12 @@ class LearningModel(mesa.Model):
         """Advance one step (one day): share, ask, then apply all changes together."""
         sc, rs, k0, items = self.scenario, self.streams, self.knowledge, self.items
         rec = StepRecord()
-        push, redundant = Events.empty(), 0
+        push, redundant = Events.empty(), np.zeros(2, dtype=np.int64)
         if sc.sharing.enabled:
             push, redundant = share(
-                k0, self.ties, sc, self._p_share, self._p_share_min, self.newly_aware, rs["sharing"]
-            )
+                k0, self.ties, sc, self._p_share, self._p_share_min, self.newly_aware,
+                rs["sharing"], rs["counting"],
+            )  # fmt: skip
         q = Questions.none()
         if sc.help.enabled:
             q = ask(
@@ -254,15 +268,20 @@ class LearningModel(mesa.Model):
 
         # The time budget covers pushes and answers together, strongest contacts first.
         budget = sc.population.time_budget
+        cut_learner = cut_kind = np.zeros(0, dtype=np.int64)
         if budget is not None and len(push) + len(answers):
             both = push.concat(answers)
-            fits = fits_budget(both, len(self.ties), self.n_agents, budget, rs["budget"])
+            cut = fits_budget(both, len(self.ties), self.n_agents, budget, rs["budget"])
+            kinds = contact_kind(both.tie, both.strength, sc.ties.strong_threshold)
+            rec.budget_cut_by_kind = np.bincount(kinds[~cut.fits], minlength=3)
+            cut_learner, cut_kind = cut.cut_learner, kinds[cut.cut_event]
+            fits = cut.fits
             push, answers = push.subset(fits[: len(push)]), answers.subset(fits[len(push) :])
 
         # Every source offers its gains; each learner takes the best per item.
         offers, chosen = Offers(), Events.empty()
         if len(push):
-            rec.exposures, rec.redundant_exposures, rec.novel_exposures = share_offers(
+            rec.exposures_by_kind, rec.redundant_by_kind, rec.novel_exposures = share_offers(
                 offers, k0, push, self.ties, items.complexity, items.sources_required, sc
             )
         if len(answers):
@@ -277,9 +296,15 @@ class LearningModel(mesa.Model):
         innovation_offers(
             offers, k0, sc.innovation, self.interest, items.item_topic, rs["innovation"]
         )
-        rec.exposures += redundant
-        rec.redundant_exposures += redundant
-        new_k, rec.gain_by_channel = apply_best(k0, offers, rs["gains"])
+        rec.exposures_by_kind = rec.exposures_by_kind + redundant
+        rec.redundant_by_kind = rec.redundant_by_kind + redundant
+        rec.exposures = int(rec.exposures_by_kind.sum())
+        rec.redundant_exposures = int(rec.redundant_by_kind.sum())
+        new_k, rec.gain_by_channel, applied = apply_best(k0, offers, rs["gains"])
+        rec.flows = LearnerFlows(
+            q.asked, chosen.src, chosen.dst, applied.target // items.n_items, applied.channel,
+            applied.gain, cut_learner, cut_kind,
+        )  # fmt: skip
         rec.knowledge_lost = forget_unused(new_k.reshape(-1), offers.used(), sc.forgetting)
         if sc.sharing.policy == Policy.CASCADE:
             old, flat = k0.reshape(-1), new_k.reshape(-1)
@@ -297,6 +322,9 @@ class LearningModel(mesa.Model):
 
     def _record_step(self) -> None:
         """Record the metrics of the current step; stop `running` after the last step."""
+        self.tally.add(self.record.flows)
+        if self.scenario.metrics.groups:
+            self.group_steps.append(group_step(self))
         self.rows.append(metrics.collect(self))
         self.running = self.steps < self.scenario.steps
 

@@ -24,7 +24,7 @@ import numpy as np
 from sim.agents import Learner
 from sim.model import LearningModel
 from sim.rules.common import at_knowledge_precision, linear_in_strength
-from sim.rules.events import Channel, StepRecord
+from sim.rules.events import COMMUNITY_CONTACT, Channel, LearnerFlows, StepRecord
 from sim.rules.forgetting import forget, forgotten
 from sim.rules.gains import gain
 from sim.rules.help import p_answer
@@ -120,6 +120,7 @@ class ReferenceLearner(Learner):
         item = needs[int(rng.integers(len(needs)))]
         level = float(k[item])
         m.questions += 1
+        m.askers.append(self.index)
         member = bool(m.member[self.index])
         if cm.enabled and cm.repository and member and m.repository[item] > level:
             if rng.random() < cm.p_find:
@@ -222,13 +223,17 @@ class ReferenceModel(LearningModel):
         self.pending_innovation: list[tuple[int, int, float]] = []
         self.pending_ties: list[tuple[int, int, int]] = []
         self.questions = 0
+        self.askers: list[int] = []
+        self.cut: list[tuple[int, int]] = []  # (learner, contact kind) without time for it
+        self.applied: list[tuple[int, int, float]] = []  # (learner, channel, gain)
 
         self.learners.shuffle_do("step")
 
         rec.questions = self.questions
-        push, answers = self._apply_budget(self.pending_push, self.pending_answers)
+        push, answers = self._apply_budget(self.pending_push, self.pending_answers, rec)
         chosen = self._choose_answers(answers)
         self._apply_learning(push, answers, chosen, rec)
+        rec.flows = self._flows(chosen)
         if sc.community.enabled and sc.community.repository:
             for a in chosen:
                 if self.member[a.src] and self.member[a.dst]:
@@ -241,7 +246,30 @@ class ReferenceModel(LearningModel):
 
     # ------------------------------------------------------------------ coordination
 
-    def _apply_budget(self, push, answers):
+    def _flows(self, chosen: list[Interaction]) -> LearnerFlows:
+        """Who asked, answered, gained and had no time this step (per-learner outputs)."""
+
+        def ints(values) -> np.ndarray:
+            return np.array(list(values), dtype=np.int64)
+
+        return LearnerFlows(
+            asked=ints(self.askers),
+            answered_by=ints(a.src for a in chosen),
+            answered_to=ints(a.dst for a in chosen),
+            gain_learner=ints(a for a, _, _ in self.applied),
+            gain_channel=ints(c for _, c, _ in self.applied),
+            gain=np.array([g for _, _, g in self.applied], dtype=np.float64),
+            cut_learner=ints(a for a, _ in self.cut),
+            cut_kind=ints(k for _, k in self.cut),
+        )
+
+    def _kind(self, e: Interaction) -> int:
+        """The `CONTACT_KINDS` code of an interaction's contact."""
+        if e.tie < 0:
+            return COMMUNITY_CONTACT
+        return int(TieKind.STRONG if e.strength >= self.scenario.ties.strong_threshold else 0)
+
+    def _apply_budget(self, push, answers, rec: StepRecord):
         """Keep the interactions whose participants all have time for them (README step 4).
 
         Each learner uses at most `time_budget` distinct contacts per step, strongest first;
@@ -275,6 +303,11 @@ class ReferenceModel(LearningModel):
             c = contact(e)
             return (e.dst, c) in served and (not e.both_spend or (e.src, c) in served)
 
+        for e in events:
+            c, kind = contact(e), self._kind(e)
+            ends = [e.dst, e.src] if e.both_spend else [e.dst]
+            self.cut.extend((a, kind) for a in ends if (a, c) not in served)
+            rec.budget_cut_by_kind[kind] += not fits(e)
         return [e for e in push if fits(e)], [e for e in answers if fits(e)]
 
     def _choose_answers(self, answers: list[Interaction]) -> list[Interaction]:
@@ -309,6 +342,8 @@ class ReferenceModel(LearningModel):
                 g = 0.0  # not reinforced by enough tied holders (Centola & Macy 2007)
             kind = TieKind.STRONG if e.strength >= thr else TieKind.WEAK
             rec.redundant_exposures += k_dst >= k_src
+            rec.exposures_by_kind[kind] += 1
+            rec.redundant_by_kind[kind] += k_dst >= k_src
             if k_dst == 0 and g > 0:
                 rec.novel_exposures[kind] += 1
             strong = kind == TieKind.STRONG
@@ -371,6 +406,7 @@ class ReferenceModel(LearningModel):
             channel = ties_at_best[int(self.streams["gains"].integers(len(ties_at_best)))]
             new_k[agent, item] = min(float(new_k[agent, item]) + best, 1.0)
             rec.gain_by_channel[channel] += best
+            self.applied.append((agent, channel, best))
 
         fg = sc.forgetting
         if fg.enabled and fg.rate > 0:

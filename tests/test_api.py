@@ -89,7 +89,8 @@ def test_manifest_records_the_declared_kind_of_every_metric_column(on_disk):
 def test_plot_results_redraws_a_folder(tmp_path):
     res = run_scenario(WEAK_TIES, out=tmp_path, replications=1, steps=2, overrides=TINY)
     written = plot_results(res.folder)
-    assert {p.name for p in written} == {"spread.png", "depth.png", "redundancy.png", "ties.png"}
+    standard = {"spread.png", "depth.png", "redundancy.png", "ties.png"}
+    assert {p.name for p in written} == standard | {"groups.png", "learners.png"}
 
 
 def test_a_scenario_object_runs_like_its_file():

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WEAK_TIES = ROOT / "scenarios" / "weak_ties.yaml"
 TINY = ["--set", "population.n_agents=60", "--set", "network.n_groups=6"]
 STAMP = re.compile(r"^\d{8}T\d{6}Z(-\d+)?$")
-FIGURES = {"spread.png", "depth.png", "redundancy.png", "ties.png"}
+FIGURES = {"spread.png", "depth.png", "redundancy.png", "ties.png", "groups.png", "learners.png"}
 
 
 def tiny_argv(out: Path, *extra: str, replications: int = 2, steps: int = 5) -> list[str]:
@@ -87,12 +87,15 @@ def test_results_folder_has_every_file(folder):
         "manifest.json",
         "timeseries.parquet",
         "ties.parquet",
+        "groups.parquet",
+        "learners.parquet",
         "summary.csv",
         "figures",
         "runs",
     }
     assert len(list((folder / "runs").glob("*.parquet"))) == 2
-    assert len(list((folder / "runs" / "ties").glob("*.parquet"))) == 2
+    for table in ("ties", "groups", "learners"):
+        assert len(list((folder / "runs" / table).glob("*.parquet"))) == 2
     assert json.loads((folder / "manifest.json").read_text())["status"] == "complete"
     assert {p.name for p in (folder / "figures").iterdir()} == FIGURES
     for png in (folder / "figures").iterdir():

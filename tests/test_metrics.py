@@ -56,7 +56,7 @@ def test_the_readme_metrics_table_lists_every_column_with_its_kind():
     for line in section.splitlines():
         m = re.match(r"\| (`.*?) \| (stock|flow|ratio) \|", line)
         if m:
-            for name in re.findall(r"`([a-z_<>]+)`", m.group(1)):
+            for name in re.findall(r"`([a-z0-9_<>]+)`", m.group(1)):
                 listed[name.replace("__<class>", "")] = m.group(2)
     assert {k: listed.get(k) for k in (x.name for x in REGISTRY)} == {
         x.name: x.kind.value for x in REGISTRY

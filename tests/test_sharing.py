@@ -1,8 +1,9 @@
-"""Tests of sim.rules.sharing's kernels."""
+"""Tests of the share kernels (sim.rules.sharing and sim.rules.pull)."""
 
 import numpy as np
 import pytest
 
+from sim.rules import pull as pull_rules
 from sim.rules import sharing
 from sim.world.ties import build_index
 
@@ -18,7 +19,7 @@ def test_share_kernels_give_the_same_draws_in_one_block_or_many(pull):
     strength = np.random.default_rng(0).random(len(u))
     k = (np.random.default_rng(1).random(n) < 0.5).astype(np.float32)
     if pull:
-        kernel = sharing._pulled_rows
+        kernel = pull_rules._pulled_rows
         rows = np.flatnonzero(k < 1.0)
         args = (indptr, nbr, tie_of, k > 0, k, 1, rows, 0.9)
     else:
@@ -28,8 +29,9 @@ def test_share_kernels_give_the_same_draws_in_one_block_or_many(pull):
 
     def run(expected):
         rng = np.random.default_rng(7)
-        return sharing._in_blocks(
-            kernel, (*args, rng), len(rows), expected, lambda r: n - 1
+        extra = (strength, 0.5) if pull else (0.5,)  # the strong threshold splits the count
+        return pull_rules._in_blocks(
+            kernel, (*args, rng, *extra), len(rows), expected, lambda r: n - 1
         ), rng.random()
 
     one, after_one = run(expected=1e9)

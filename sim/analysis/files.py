@@ -103,15 +103,27 @@ ROWS_META = "sim.rows"
 
 def _parquet_options(df: pd.DataFrame, metadata: dict[str, str] | None) -> dict[str, Any]:
     """`DataFrame.to_parquet` options: page checksums, and a schema carrying `metadata`."""
-    options: dict[str, Any] = {"write_page_checksum": True}
-    if metadata is not None:
-        import pyarrow as pa
+    import pyarrow as pa
 
+    options: dict[str, Any] = {"write_page_checksum": True}
+    options["use_dictionary"] = dictionary_columns(pa.Schema.from_pandas(df, preserve_index=False))
+    if metadata is not None:
         schema = pa.Schema.from_pandas(df, preserve_index=False)
         extra = {**metadata, ROWS_META: str(len(df))}
         raw = {k.encode("utf-8"): str(v).encode("utf-8") for k, v in extra.items()}
         options["schema"] = schema.with_metadata({**(schema.metadata or {}), **raw})
     return options
+
+
+def dictionary_columns(schema: Any) -> list[str]:
+    """The columns worth dictionary-encoding in Parquet: all but the floating-point ones.
+
+    Measured values rarely repeat, so a dictionary for them is built and thrown away; for
+    a per-group table it took half the writing time.
+    """
+    import pyarrow as pa
+
+    return [f.name for f in schema if not pa.types.is_floating(f.type)]
 
 
 def parquet_problem(path: Path, expected: dict[str, str]) -> str | None:

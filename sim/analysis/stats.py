@@ -180,7 +180,12 @@ def summarise_replications(ts: pd.DataFrame) -> pd.DataFrame:
       `flow_columns`);
     - ``share_gain_via_weak`` = total gain_via_weak / (total gain_via_weak + total
       gain_via_strong) and ``share_novel_via_weak`` likewise from novel exposures, each NaN
-      when its denominator is 0.
+      when its denominator is 0;
+    - ``redundancy_total_weak`` / ``_strong``: total redundant exposures over weak / strong
+      ties divided by the total exposures over them; ``p_novel_weak`` / ``_strong``: total
+      novel exposures over weak / strong ties divided by the total exposures over them (the
+      probability that an exposure over a tie of that kind made its learner aware); NaN
+      without exposures of that kind.
 
     Derived columns appear only when their inputs are present.
 
@@ -222,6 +227,14 @@ def summarise_replications(ts: pd.DataFrame) -> pd.DataFrame:
     ]:
         if weak in totals.columns and strong in totals.columns:
             derived[name] = _share(totals[weak], totals[strong])
+    for kind in ("weak", "strong"):
+        for name, part in [
+            (f"redundancy_total_{kind}", f"redundant_exposures_{kind}"),
+            (f"p_novel_{kind}", f"novel_exposures_{kind}"),
+        ]:
+            if part in totals.columns and f"exposures_{kind}" in totals.columns:
+                whole = totals[f"exposures_{kind}"].astype(float)
+                derived[name] = (totals[part].astype(float) / whole.where(whole > 0)).astype(float)
 
     extra = pd.DataFrame(
         {name: s.reindex(index).to_numpy() for name, s in derived.items()}, index=summary.index

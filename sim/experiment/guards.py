@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.experiment.snapshots import snapshot_steps
+from sim.metrics import REGISTRY
 from sim.scenario import Generator, Policy, Scenario
 from sim.scenario.checks import expected_ties
 from sim.scenario.loading import _short
@@ -46,6 +47,9 @@ _PER_LEARNER = 41  # group int64, activity, helpfulness, p_share, p_ask float64,
 _PER_ITEM = 40  # item class, topic, sources required int64; complexity, repository float64
 _PER_TIE = 41  # u, v int32, strength float64, origin int8, last used, formed int32; index 2x2
 _PER_SNAPSHOT_TIE = 40  # a saved tie: step int64, u, v, formed int32, strength, kind, origin
+_PER_LEARNER_ROW = 240  # a learner table row: 25 columns, the group label's string
+_PER_LEARNER_TALLY = 104  # questions, answers given and received, 7 gains, 3 budget cuts
+_PER_GROUP_ROW = 8 * 22  # a groups table row, kept as floats until the run ends
 _PER_SEEDED = 8  # int64 flat index of each seeded (learner, item): `newly_aware`
 _STEP_PER_PAIR = 42  # a step's copies of the knowledge (gains, forgetting), masks, indices
 _PER_EVENT = 110  # a noticed share or answer: event arrays, offers, sorting, budget scratch
@@ -136,10 +140,20 @@ def run_memory(scenario: Scenario, n_ties: int | None = None) -> RunMemory:
         _STEP_PER_PAIR * n * m + _PER_EVENT * events + asking,
         _KNOWLEDGE * n * m + _KEPT_PER_EVENT * events + structure,
     )
-    columns = 36 + 3 * len(s.knowledge.item_classes)
+    columns = len(REGISTRY) + 3 * len(s.knowledge.item_classes)
     rows = _PER_CELL * columns * (s.steps + 1)
-    rows += _PER_SNAPSHOT_TIE * ties * len(snapshot_steps(s.steps, s.metrics.snapshot_every))
+    snapshots = len(snapshot_steps(s.steps, s.metrics.snapshot_every))
+    rows += _PER_SNAPSHOT_TIE * ties * snapshots
+    if s.metrics.learners:
+        rows += (_PER_LEARNER_ROW * snapshots + _PER_LEARNER_TALLY) * n
+    if s.metrics.groups:
+        rows += _PER_GROUP_ROW * (_groups(s) + 2) * (s.steps + 1)
     return RunMemory(state=int(state), rows=int(rows), setup=int(setup), step=int(step))
+
+
+def _groups(s: Scenario) -> int:
+    """Groups of the starting network (at most the learners; one for most generators)."""
+    return max(1, min(int(getattr(s.network, "n_groups", 1) or 1), s.population.n_agents))
 
 
 def state_bytes(scenario: Scenario, ties: float) -> float:

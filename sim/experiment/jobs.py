@@ -51,9 +51,10 @@ def start_network(scenario: Scenario) -> StartNetwork | None:
     return read_start_network(scenario.network, scenario.population.n_agents)
 
 
-_SNAPSHOTS: ContextVar[list[pd.DataFrame] | None] = ContextVar("tie_snapshots", default=None)
-"""Where `execute` collects the snapshots of the run it calls: `run_replication` keeps its
-four-argument call, so a caller that wraps it (to time or fail runs) needs no change."""
+_SIDE: ContextVar[dict[str, list[pd.DataFrame]] | None] = ContextVar("side_tables", default=None)
+"""Where `execute` collects the side tables of the run it calls (`sim.experiment.side_tables`):
+`run_replication` keeps its four-argument call, so a caller that wraps it (to time or fail
+runs) needs no change."""
 
 
 def run_replication(
@@ -62,6 +63,7 @@ def run_replication(
     seed: int,
     network: StartNetwork | None = None,
     ties: list[pd.DataFrame] | None = None,
+    side: dict[str, list[pd.DataFrame]] | None = None,
 ) -> pd.DataFrame:
     """Run one replication and return its time series.
 
@@ -74,21 +76,36 @@ def run_replication(
             (`sim.experiment.snapshots`: every `metrics.snapshot_every` steps and the last);
             None: the list `execute` collects into, if any, else none are taken. Taking them
             draws no random number and changes nothing.
+        side: lists to append the run's side tables to, by name (``ties``, ``groups``,
+            ``learners``; `sim.experiment.side_tables`): the learner table at the snapshot
+            steps (with `metrics.learners`), the groups table once at the end (with
+            `metrics.groups`), the tie snapshots as `ties`; None: what `execute` collects
+            into, if anything.
 
     Returns:
         One row per step 0..scenario.steps with columns `replication`, `seed`, `step` and
         every metric.
     """
-    ties = ties if ties is not None else _SNAPSHOTS.get()
+    side = side if side is not None else _SIDE.get()
+    if ties is None and side is not None:
+        ties = side.setdefault("ties", [])
     model = make_model(scenario, rng=seed, start_network=network)
     wanted = set(snapshot_steps(scenario.steps, scenario.metrics.snapshot_every))
-    threshold = scenario.ties.strong_threshold
-    if ties is not None and model.steps in wanted:
-        ties.append(tie_snapshot(model.ties, model.steps, threshold))
+
+    def take() -> None:
+        if model.steps not in wanted:
+            return
+        if ties is not None:
+            ties.append(tie_snapshot(model.ties, model.steps, scenario.ties.strong_threshold))
+        if side is not None and scenario.metrics.learners:
+            side.setdefault("learners", []).append(model.learner_table())
+
+    take()
     for _ in range(scenario.steps):
         model.step()
-        if ties is not None and model.steps in wanted:
-            ties.append(tie_snapshot(model.ties, model.steps, threshold))
+        take()
+    if side is not None and scenario.metrics.groups:
+        side.setdefault("groups", []).append(model.groups())
     ts = model.timeseries()
     ts.insert(0, "seed", np.int64(seed))
     ts.insert(0, "replication", np.int64(replication))
@@ -127,11 +144,11 @@ class Job:
 
 @dataclass
 class Outcome:
-    """What a job gives back: its time series and tie snapshots, or the error it raised."""
+    """What a job gives back: its time series and side tables, or the error it raised."""
 
     job: Job
     timeseries: pd.DataFrame | None
-    ties: pd.DataFrame | None = None  # the run's tie snapshots (`sim.experiment.snapshots`)
+    tables: dict[str, pd.DataFrame] | None = None  # by name (`sim.experiment.side_tables`)
     error_type: str | None = None
     error: str | None = None
     traceback: str | None = None
@@ -204,13 +221,15 @@ def jobs_table(jobs: list[Job]) -> pd.DataFrame:
 def execute(job: Job) -> Outcome:
     """Run one job; an exception becomes an `Outcome` with the error (Ctrl-C still stops)."""
     t0 = time.perf_counter()
-    snapshots: list[pd.DataFrame] = []
-    token = _SNAPSHOTS.set(snapshots)
+    collected: dict[str, list[pd.DataFrame]] = {}
+    token = _SIDE.set(collected)
     try:
         ts = run_replication(job.scenario, job.replication, job.seed, job.network)
-        ties = snapshots[0] if len(snapshots) == 1 else None
-        if len(snapshots) > 1:
-            ties = pd.concat(snapshots, ignore_index=True)
+        tables = {
+            name: parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+            for name, parts in collected.items()
+            if parts
+        }
     except Exception as exc:  # noqa: BLE001 - isolate any failure of one run
         return Outcome(
             job,
@@ -222,5 +241,5 @@ def execute(job: Job) -> Outcome:
             seconds=time.perf_counter() - t0,
         )
     finally:
-        _SNAPSHOTS.reset(token)
-    return Outcome(job, ts, ties, seconds=time.perf_counter() - t0)
+        _SIDE.reset(token)
+    return Outcome(job, ts, tables, seconds=time.perf_counter() - t0)

@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.experiment.snapshots import TIES, TIES_RUNS, empty_snapshot
+from sim.experiment import side_tables
+from sim.experiment.side_tables import SIDE_TABLES
 from sim.experiment.storage import (
     FAILED,
     MANIFEST,
@@ -81,18 +82,24 @@ class MemoryFolder:
         return []
 
     def finished_keys(self) -> set[str]:
-        """Keys of the runs kept so far (time series and tie snapshots)."""
-        return self._keys(f"{RUNS}/") & self._keys(f"{RUNS}/{TIES_RUNS}/")
+        """Keys of the runs kept so far (time series and every side table)."""
+        keys = self._keys(f"{RUNS}/")
+        for table in SIDE_TABLES:
+            keys &= self._keys(f"{RUNS}/{table}/")
+        return keys
 
     def _keys(self, prefix: str) -> set[str]:
         names = (n[len(prefix) :] for n in self.files if n.startswith(prefix))
         return {n[: -len(".parquet")] for n in names if "/" not in n}
 
-    def write_run(self, key: str, ts: pd.DataFrame, ties: pd.DataFrame | None = None) -> None:
-        """Keep one finished run (time series, tie snapshots); drop an earlier failure of it."""
-        self.write_table(
-            f"{RUNS}/{TIES_RUNS}/{key}.parquet", empty_snapshot() if ties is None else ties
-        )
+    def write_run(
+        self, key: str, ts: pd.DataFrame, tables: dict[str, pd.DataFrame] | None = None
+    ) -> None:
+        """Keep one finished run (time series, side tables); drop an earlier failure of it."""
+        for table in SIDE_TABLES:
+            part = (tables or {}).get(table)
+            part = side_tables.empty(table) if part is None else part
+            self.write_table(f"{RUNS}/{table}/{key}.parquet", part)
         self.write_table(f"{RUNS}/{key}.parquet", ts)
         self.files.pop(f"{FAILED}/{key}.json", None)
 
@@ -100,20 +107,30 @@ class MemoryFolder:
         """The time series of one finished run."""
         return pd.read_parquet(io.BytesIO(self.files[f"{RUNS}/{key}.parquet"]), columns=columns)
 
-    def read_ties(self, key: str) -> pd.DataFrame:
-        """The tie snapshots of one finished run."""
-        return pd.read_parquet(io.BytesIO(self.files[f"{RUNS}/{TIES_RUNS}/{key}.parquet"]))
+    def read_side(self, table: str, key: str, arrow: bool = False) -> Any:
+        """A side table of one finished run (a DataFrame, or a pyarrow Table)."""
+        data = io.BytesIO(self.files[f"{RUNS}/{table}/{key}.parquet"])
+        if arrow:
+            import pyarrow.parquet as pq
 
-    def ties_schema(self, key: str) -> Any:
-        """The pyarrow schema of a finished run's snapshots."""
+            return pq.read_table(data)
+        return pd.read_parquet(data)
+
+    def side_schema(self, table: str, key: str) -> Any:
+        """The pyarrow schema of a finished run's side table."""
         import pyarrow.parquet as pq
 
-        return pq.read_schema(io.BytesIO(self.files[f"{RUNS}/{TIES_RUNS}/{key}.parquet"]))
+        return pq.read_schema(io.BytesIO(self.files[f"{RUNS}/{table}/{key}.parquet"]))
 
     def read_ties_table(self, step: int | None = None) -> pd.DataFrame:
         """The gathered tie snapshots (``ties.parquet``), optionally of one step only."""
+        return self.read_side_table("ties", step)
+
+    def read_side_table(self, table: str, step: int | None = None) -> pd.DataFrame:
+        """A gathered side table (``groups.parquet``...), optionally of one step only."""
         filters = None if step is None else [("step", "==", int(step))]
-        return pd.read_parquet(io.BytesIO(self.files[TIES]), filters=filters)
+        name = side_tables.file_name(table)
+        return pd.read_parquet(io.BytesIO(self.files[name]), filters=filters)
 
     def run_schema(self, key: str) -> Any:
         """The pyarrow schema of a finished run."""

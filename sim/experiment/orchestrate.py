@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from sim.analysis import compare_plots, comparisons, plotting, stats, sweep_plots
 from sim.analysis.survival import is_time_column
-from sim.experiment import snapshots, storage
+from sim.experiment import side_tables, storage
 from sim.experiment.jobs import Job, jobs_table, plan_jobs
 from sim.experiment.lock import FolderBusy, FolderLock, locked
 from sim.experiment.manifest import manifest
@@ -205,7 +205,7 @@ def run(spec: Spec, folder: Folder, options: Options) -> Report:
         except storage.DamagedRun as exc:  # found only when its pages were read
             if attempt == DAMAGED_ROUNDS or not isinstance(folder, ResultsFolder):
                 raise
-            record = folder.quarantine(exc.key, exc.problem, exc.ties)
+            record = folder.quarantine(exc.key, exc.problem, exc.table)
             _notify_damaged(folder, record, options.notify)
             info["damaged_runs"] = [*info.get("damaged_runs", []), record]
     raise AssertionError("unreachable")
@@ -269,7 +269,7 @@ def _write_inputs(spec: Spec, folder: Folder) -> pd.DataFrame | None:
     """Write the resolved scenario(s), learner_ids.csv, and with labels the points table."""
     for name, text in spec.files.items():
         folder.write_text(name, text)
-    ids = storage.learner_ids_table(spec.networks)
+    ids = side_tables.learner_ids_table(spec.networks)
     if ids is not None:
         folder.write_table(storage.LEARNER_IDS, ids)
     if not spec.labels:
@@ -293,7 +293,8 @@ def _consolidate(
 ) -> Report:
     """Tables, failures, differences, figures and the final manifest of a run."""
     n_written, _ = storage.consolidate(folder, table, labels, stats.summarise_replications)
-    snapshots.consolidate_ties(folder, table, labels)
+    for side in side_tables.SIDE_TABLES:
+        side_tables.consolidate(folder, side, table, labels)
     failures = failure_table(folder.failure_records(), spec.labels)
     if failures.empty:
         folder.remove(storage.FAILURES)
@@ -359,7 +360,23 @@ def draw_figures(folder: Path, manifest_data: dict[str, Any]) -> list[Path]:
             storage.read_summary(folder), out / compare_plots.OUTCOMES_FILE, order=order
         )
         return written if outcomes is None else [*written, outcomes]
-    return plotting.plot_run(ts, out, title=manifest_data.get("name", ""))
+    written = plotting.plot_run(ts, out, title=manifest_data.get("name", ""))
+    return written + _breakdown_figures(folder, out, manifest_data.get("name", ""))
+
+
+def _breakdown_figures(folder: Path, out: Path, title: str) -> list[Path]:
+    """``groups.png`` and ``learners.png`` from the side tables a scenario's folder holds."""
+    from sim.analysis import breakdown_plots
+
+    drawn = []
+    for table, draw in (
+        ("groups", breakdown_plots.plot_groups),
+        ("learners", breakdown_plots.plot_learners),
+    ):
+        if (folder / side_tables.file_name(table)).is_file():
+            path = draw(side_tables.read(folder, table), out / f"{table}.png", title=title)
+            drawn += [path] if path is not None else []
+    return drawn
 
 
 def redraw(folder: Path) -> list[Path]:

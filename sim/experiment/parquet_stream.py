@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.files import move_into_place, tmp_path
+from sim.analysis.files import dictionary_columns, move_into_place, tmp_path
 
 
 class ParquetStream:
@@ -35,24 +35,31 @@ class ParquetStream:
         self.path = Path(path)
         self.schema = schema
         self.row_group_rows = row_group_rows
-        self._writer = pq.ParquetWriter(self._open(), schema)
+        self._writer = pq.ParquetWriter(
+            self._open(), schema, use_dictionary=dictionary_columns(schema)
+        )
         self._buffer: list[Any] = []
         self._buffered = 0
         self.rows = 0
 
-    def write(self, df: pd.DataFrame) -> None:
-        """Append a table's rows."""
+    def write(self, df: pd.DataFrame | Any) -> None:
+        """Append a table's rows (a DataFrame, or a pyarrow Table: no conversion through pandas)."""
         import pyarrow as pa
 
+        arrow = isinstance(df, pa.Table)
+        n = df.num_rows if arrow else len(df)
+        names = set(df.column_names if arrow else df.columns)
         cols = {}
         for f in self.schema:
-            if f.name in df.columns:
-                cols[f.name] = pa.array(df[f.name], type=f.type, from_pandas=True)
+            if f.name not in names:
+                cols[f.name] = pa.nulls(n, type=f.type)
+            elif arrow:
+                cols[f.name] = df.column(f.name).cast(f.type)
             else:
-                cols[f.name] = pa.nulls(len(df), type=f.type)
+                cols[f.name] = pa.array(df[f.name], type=f.type, from_pandas=True)
         self._buffer.append(pa.table(cols, schema=self.schema))
-        self._buffered += len(df)
-        self.rows += len(df)
+        self._buffered += n
+        self.rows += n
         if self._buffered >= self.row_group_rows:
             self._flush()
 

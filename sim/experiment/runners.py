@@ -223,7 +223,7 @@ def run_experiment(
     finished = failed = 0
     for outcome in run_jobs(todo, workers=workers, scheduler=scheduler, start_method=start_method):
         if outcome.ok:
-            folder.write_run(outcome.job.key, outcome.timeseries, outcome.ties)
+            folder.write_run(outcome.job.key, outcome.timeseries, outcome.tables)
             finished += 1
         else:
             folder.write_failure(

@@ -5,7 +5,8 @@ A run takes a snapshot of its tie table (`sim.world.ties.TieTable`) every
 random number or changing the model. The snapshots travel with the run's outcome to the
 process that owns the results folder, which stores them next to the run's time series
 (``runs/ties/<key>.parquet``, `sim.experiment.storage`) and gathers them into ``ties.parquet``
-(`consolidate_ties`), labelled like ``timeseries.parquet``. One row per tie and snapshot:
+(`sim.experiment.side_tables.consolidate`), labelled like ``timeseries.parquet``. One row
+per tie and snapshot:
 
 | column | meaning |
 |---|---|
@@ -20,7 +21,6 @@ process that owns the results folder, which stores them next to the run's time s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,55 +87,6 @@ def empty_snapshot() -> pd.DataFrame:
     """A snapshot table without rows (the columns and types of `tie_snapshot`)."""
     empty = TieTable.from_edges(2, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     return tie_snapshot(empty, 0, 1.0)
-
-
-# ---------------------------------------------------------------------------------------------
-# Gathering a folder's snapshots
-
-
-def consolidate_ties(folder: Any, runs: pd.DataFrame, labels: pd.DataFrame | None) -> int:
-    """Write ``ties.parquet`` from the snapshots of the finished runs; the rows written.
-
-    Streams run by run, as `sim.experiment.storage.consolidate` does for the time series:
-    the label columns first (as in ``timeseries.parquet``), then ``replication``, ``seed``
-    and the snapshot's columns.
-
-    Args:
-        folder: a `sim.experiment.storage.ResultsFolder` or a `MemoryFolder`.
-        runs: one row per run, in table order (``point``, ``replication``, ``seed``,
-            ``key``); runs not finished are skipped (none finished: no file is written, as
-            for the time series).
-        labels: the points table (``point`` and the label columns), or None.
-    """
-    import pyarrow as pa
-
-    runs = runs[runs["key"].isin(folder.finished_keys())]
-    if runs.empty:
-        return 0
-    fields = [pa.field("replication", pa.int64()), pa.field("seed", pa.int64())]
-    skip = ("replication", "seed")
-    fields += [f for f in folder.ties_schema(runs["key"].iloc[0]) if f.name not in skip]
-    by_point = None
-    if labels is not None:
-        fields = [*pa.Schema.from_pandas(labels, preserve_index=False), *fields]
-        by_point = labels.set_index("point", drop=False)
-    stream = folder.stream_parquet(TIES, pa.schema(fields))
-    try:
-        for run in runs.itertuples(index=False):
-            table = folder.read_ties(run.key)
-            table.insert(0, "seed", np.int64(run.seed))
-            table.insert(0, "replication", np.int64(run.replication))
-            if by_point is not None:
-                lab = by_point.loc[[run.point]].reset_index(drop=True)
-                lab = lab.loc[lab.index.repeat(len(table))].reset_index(drop=True)
-                table = pd.concat([lab, table], axis=1)
-            stream.write(table)
-            del table
-        stream.close()
-    except BaseException:
-        stream.abort()
-        raise
-    return stream.rows
 
 
 def read_ties(folder: str | Path, *, step: int | None = None, final: bool = False) -> pd.DataFrame:

@@ -2,14 +2,15 @@
 
 A results folder exists from the moment an experiment starts. Each finished run is written
 at once as its own small files ``runs/<key>.parquet`` (its time series) and
-``runs/ties/<key>.parquet`` (its tie snapshots; a run that raised as
-``failures/<key>.json``), so an interrupted or killed experiment loses no finished run and
-can be resumed: the keys with both files in ``runs/`` are the runs already done. Every file goes
+``runs/<table>/<key>.parquet`` for each side table (tie snapshots, groups, learners:
+`sim.experiment.side_tables`; a run that raised as ``failures/<key>.json``), so an
+interrupted or killed experiment loses no finished run and can be resumed: the keys with
+all their files in ``runs/`` are the runs already done. Every file goes
 through a temporary file, an fsync and a rename, so no file is ever half written, not even
 after a power loss; the temporaries a SIGKILL can leave behind are hidden (``.*.tmp``) and
 removed when the folder is reopened. A run file carries its key and row count in its footer
 (``sim.key``, ``sim.rows``) and CRC checksums on its pages; a file that fails these checks
-(time series or snapshots) is moved to ``runs/damaged/`` (kept, for a look) and its run
+(time series or side table) is moved to ``runs/damaged/`` (kept, for a look) and its run
 counts as not done.
 ``manifest.json`` says ``"status": "running"`` until the consolidated tables and figures are
 written, then ``"complete"`` (or ``"partial"`` if some runs failed; rerunning retries them).
@@ -34,8 +35,10 @@ from sim.analysis.files import (
     write_atomic,
     write_table,
 )
+from sim.experiment import side_tables
 from sim.experiment.parquet_stream import ParquetStream
-from sim.experiment.snapshots import TIES_RUNS, empty_snapshot, read_ties
+from sim.experiment.side_tables import SIDE_TABLES
+from sim.experiment.snapshots import read_ties
 
 __all__ = [
     "DamagedRun",
@@ -44,7 +47,6 @@ __all__ = [
     "ResultsFolder",
     "consolidate",
     "find_resumable",
-    "learner_ids_table",
     "read_manifest",
     "read_summary",
     "read_timeseries",
@@ -88,13 +90,14 @@ class DamagedRun(OSError):
     Attributes:
         key: the run's key.
         problem: what is wrong, one line.
-        ties: whether the file is the run's tie snapshots (``runs/ties/<key>.parquet``).
+        table: the side table the file holds (``runs/<table>/<key>.parquet``), or None for
+            the time series.
     """
 
-    def __init__(self, key: str, problem: str, ties: bool = False) -> None:
-        name = f"{RUNS}/{TIES_RUNS}/{key}.parquet" if ties else f"{RUNS}/{key}.parquet"
+    def __init__(self, key: str, problem: str, table: str | None = None) -> None:
+        name = f"{RUNS}/{table}/{key}.parquet" if table else f"{RUNS}/{key}.parquet"
         super().__init__(f"run file {name} is damaged: {problem}")
-        self.key, self.problem, self.ties = key, problem, ties
+        self.key, self.problem, self.table = key, problem, table
 
 
 def run_key(payload: dict[str, Any]) -> str:
@@ -164,6 +167,10 @@ class ResultsFolder:
         """The gathered tie snapshots (``ties.parquet``), optionally of one step only."""
         return read_ties(self.path, step=step)
 
+    def read_side_table(self, table: str, step: int | None = None) -> pd.DataFrame:
+        """A gathered side table (``groups.parquet``...), optionally of one step only."""
+        return side_tables.read(self.path, table, step)
+
     def read_manifest(self) -> dict[str, Any]:
         """The manifest, or {} without a readable one."""
         try:
@@ -177,34 +184,43 @@ class ResultsFolder:
         """The file of a finished run's time series."""
         return self.path / RUNS / f"{key}.parquet"
 
-    def ties_path(self, key: str) -> Path:
-        """The file of a finished run's tie snapshots (`sim.experiment.snapshots`)."""
-        return self.path / RUNS / TIES_RUNS / f"{key}.parquet"
+    def side_path(self, table: str, key: str) -> Path:
+        """The file of a finished run's side table (`sim.experiment.side_tables`)."""
+        return self.path / RUNS / table / f"{key}.parquet"
+
+    def _file(self, key: str, table: str | None) -> Path:
+        return self.side_path(table, key) if table else self.run_path(key)
 
     def finished_keys(self) -> set[str]:
-        """Keys of the runs written whole: time series and tie snapshots (not temporaries)."""
+        """Keys of the runs written whole: time series and every side table (no temporaries)."""
         runs = self.path / RUNS
         if not runs.is_dir():
             return set()
-        ties = {p.stem for p in (runs / TIES_RUNS).glob("[!.]*.parquet")}
-        return {p.stem for p in runs.glob("[!.]*.parquet")} & ties
+        keys = {p.stem for p in runs.glob("[!.]*.parquet")}
+        for table in SIDE_TABLES:
+            keys &= {p.stem for p in (runs / table).glob("[!.]*.parquet")}
+        return keys
 
-    def write_run(self, key: str, ts: pd.DataFrame, ties: pd.DataFrame | None = None) -> None:
+    def write_run(
+        self, key: str, ts: pd.DataFrame, tables: dict[str, pd.DataFrame] | None = None
+    ) -> None:
         """Write one finished run, and drop an earlier failure of the same key.
 
-        The tie snapshots first (none: an empty table), then the time series: a run counts
-        as finished once both are there. Each file records its key and row count
+        The side tables first (one not given: an empty table), then the time series: a run
+        counts as finished once all are there. Each file records its key and row count
         (``sim.key``, ``sim.rows``), and is on disk (fsync) before it appears under its name.
         """
-        snapshots = empty_snapshot() if ties is None else ties
-        write_table(self.ties_path(key), snapshots, {KEY_META: key})
+        tables = tables or {}
+        for table in SIDE_TABLES:
+            part = tables.get(table)
+            part = side_tables.empty(table) if part is None else part
+            write_table(self.side_path(table, key), part, {KEY_META: key})
         write_table(self.run_path(key), ts, {KEY_META: key})
         (self.path / FAILED / f"{key}.json").unlink(missing_ok=True)
 
-    def run_problem(self, key: str, ties: bool = False) -> str | None:
-        """What is wrong with a run file (`ties`: its snapshots), from its footer, or None."""
-        path = self.ties_path(key) if ties else self.run_path(key)
-        return parquet_problem(path, {KEY_META: key})
+    def run_problem(self, key: str, table: str | None = None) -> str | None:
+        """What is wrong with a run file (`table`: a side table's), from its footer, or None."""
+        return parquet_problem(self._file(key, table), {KEY_META: key})
 
     def read_run(self, key: str, columns: list[str] | None = None) -> pd.DataFrame:
         """The time series of one finished run, checked (footer, then page checksums).
@@ -212,25 +228,36 @@ class ResultsFolder:
         Raises:
             DamagedRun: if the file cannot be read or does not hold what it says.
         """
-        return self._read_checked(key, False, columns)
+        return self._read_checked(key, None, columns)
 
-    def read_ties(self, key: str) -> pd.DataFrame:
-        """The tie snapshots of one finished run, checked as `read_run` checks.
+    def read_side(self, table: str, key: str, arrow: bool = False) -> Any:
+        """A side table of one finished run, checked as `read_run` checks.
+
+        Args:
+            table: its name (`sim.experiment.side_tables.SIDE_TABLES`).
+            key: the run's key.
+            arrow: a pyarrow Table (for copying it on) instead of a DataFrame.
 
         Raises:
             DamagedRun: if the file cannot be read or does not hold what it says.
         """
-        return self._read_checked(key, True, None)
+        return self._read_checked(key, table, None, arrow)
 
-    def _read_checked(self, key: str, ties: bool, columns: list[str] | None) -> pd.DataFrame:
-        problem = self.run_problem(key, ties)
+    def _read_checked(
+        self, key: str, table: str | None, columns: list[str] | None, arrow: bool = False
+    ) -> Any:
+        problem = self.run_problem(key, table)
         if problem is None:
             try:
-                path = self.ties_path(key) if ties else self.run_path(key)
+                path = self._file(key, table)
+                if arrow:
+                    import pyarrow.parquet as pq
+
+                    return pq.read_table(path, page_checksum_verification=True)
                 return pd.read_parquet(path, columns=columns, page_checksum_verification=True)
             except (OSError, ValueError) as exc:
                 problem = unreadable(exc)
-        raise DamagedRun(key, problem, ties)
+        raise DamagedRun(key, problem, table)
 
     def check_runs(self) -> list[dict[str, str]]:
         """Check every run file's footer (snapshots too); move the damaged ones aside.
@@ -240,22 +267,25 @@ class ResultsFolder:
             ``moved_to`` (relative to the folder) and ``problem``.
         """
         moved = []
-        for ties, where in ((False, self.path / RUNS), (True, self.path / RUNS / TIES_RUNS)):
+        places = [(None, self.path / RUNS)]
+        places += [(table, self.path / RUNS / table) for table in SIDE_TABLES]
+        for table, where in places:
             for path in sorted(where.glob("[!.]*.parquet")):  # not the temporaries
-                problem = self.run_problem(path.stem, ties)
+                problem = self.run_problem(path.stem, table)
                 if problem is not None:
-                    moved.append(self.quarantine(path.stem, problem, ties))
+                    moved.append(self.quarantine(path.stem, problem, table))
         return moved
 
-    def quarantine(self, key: str, problem: str, ties: bool = False) -> dict[str, str]:
+    def quarantine(self, key: str, problem: str, table: str | None = None) -> dict[str, str]:
         """Move a damaged run file to ``runs/damaged/`` (never overwriting); say where.
 
-        A snapshot file goes there as ``<key>.ties.parquet``; its run counts as not done.
+        A side table's file goes there as ``<key>.<table>.parquet``; its run counts as not
+        done.
         """
-        source = self.ties_path(key) if ties else self.run_path(key)
+        source = self._file(key, table)
         target_dir = self.path / RUNS / DAMAGED
         target_dir.mkdir(exist_ok=True)
-        stem = f"{key}.ties" if ties else key
+        stem = f"{key}.{table}" if table else key
         i = 0
         while (target := target_dir / f"{stem}{f'.{i}' if i else ''}.parquet").exists():
             i += 1
@@ -272,11 +302,11 @@ class ResultsFolder:
 
         return pq.read_schema(self.run_path(key))
 
-    def ties_schema(self, key: str) -> Any:
-        """The pyarrow schema of a finished run's snapshot file (from its footer only)."""
+    def side_schema(self, table: str, key: str) -> Any:
+        """The pyarrow schema of a finished run's side-table file (from its footer only)."""
         import pyarrow.parquet as pq
 
-        return pq.read_schema(self.ties_path(key))
+        return pq.read_schema(self.side_path(table, key))
 
     def write_failure(self, key: str, record: dict[str, Any]) -> None:
         """Record a run that raised: its error and parameters."""
@@ -316,17 +346,19 @@ class Folder(Protocol):
     def finished_keys(self) -> set[str]:
         """Keys of the finished runs."""
 
-    def write_run(self, key: str, ts: pd.DataFrame, ties: pd.DataFrame | None = None) -> None:
-        """Store a finished run: its time series and tie snapshots."""
+    def write_run(
+        self, key: str, ts: pd.DataFrame, tables: dict[str, pd.DataFrame] | None = None
+    ) -> None:
+        """Store a finished run: its time series and side tables."""
 
     def read_run(self, key: str, columns: list[str] | None = None) -> pd.DataFrame:
         """A finished run's time series."""
 
-    def read_ties(self, key: str) -> pd.DataFrame:
-        """A finished run's tie snapshots."""
+    def read_side(self, table: str, key: str, arrow: bool = False) -> Any:
+        """A finished run's side table (a DataFrame, or a pyarrow Table)."""
 
-    def ties_schema(self, key: str) -> Any:
-        """A finished run's snapshot pyarrow schema."""
+    def side_schema(self, table: str, key: str) -> Any:
+        """A finished run's side-table pyarrow schema."""
 
     def run_schema(self, key: str) -> Any:
         """A finished run's pyarrow schema."""
@@ -403,25 +435,6 @@ def consolidate(
         raise
     folder.write_table(SUMMARY, pd.DataFrame.from_records(summaries))
     return len(runs), stream.rows
-
-
-def learner_ids_table(networks: dict[int, Any]) -> pd.DataFrame | None:
-    """The file id of each learner of the network files whose ids were renumbered, or None.
-
-    Columns ``learner``, ``file_id`` (`sim.world.graph_files.FileNetwork.ids`); when several
-    points read renumbered files, a first column ``point`` names the first point of each.
-    """
-    found = {}
-    for point, net in sorted(networks.items()):
-        if getattr(net, "ids", None) is not None:
-            found.setdefault(id(net), (point, net.ids))
-    tables = [
-        pd.DataFrame({"point": point, "learner": range(len(ids)), "file_id": ids})
-        for point, ids in found.values()
-    ]
-    if not tables:
-        return None
-    return tables[0].drop(columns="point") if len(tables) == 1 else pd.concat(tables)
 
 
 def find_resumable(root: Path, name: str, fingerprint: str) -> Path | None:

@@ -97,3 +97,72 @@ def _gini_parts(x):  # pragma: no cover - compiled
             mid[w] = v
             w += 1
     return zeros, top, at_top, total, mid[:w]
+
+
+@numba.njit(cache=True)
+def group_knowledge(k, codes, n_groups, deep_threshold):  # pragma: no cover - compiled
+    """Per group: (learner, item) pairs aware, summed mastery, pairs at deep mastery.
+
+    Args:
+        k: mastery per (learner, item), 2-D.
+        codes: each learner's group, 0 .. n_groups - 1.
+        n_groups: how many groups.
+        deep_threshold: as for `item_stats` (compared in the precision of `k`).
+    """
+    deep_threshold = at_knowledge_precision(deep_threshold, k)
+    n, m = k.shape
+    aware = np.zeros(n_groups, np.int64)
+    total = np.zeros(n_groups, np.float64)
+    deep = np.zeros(n_groups, np.int64)
+    for a in range(n):
+        g = codes[a]
+        c, t, d = 0, 0.0, 0
+        for j in range(m):
+            x = k[a, j]
+            c += x > 0
+            t += x
+            d += x >= deep_threshold
+        aware[g] += c
+        total[g] += t
+        deep[g] += d
+    return aware, total, deep
+
+
+def gini_of_counts(counts: np.ndarray) -> float:
+    """Gini coefficient (as `gini`) of non-negative whole numbers; NaN when all are 0."""
+    return counts_concentration(counts, 0.1)[0]
+
+
+def top_share(counts: np.ndarray, fraction: float = 0.1) -> float:
+    """Share of the total held by the top `fraction` of learners (ceil(fraction * n) of them).
+
+    NaN when the total is 0.
+    """
+    return counts_concentration(counts, fraction)[1]
+
+
+def counts_concentration(counts: np.ndarray, fraction: float) -> tuple[float, float]:
+    """(Gini coefficient, share held by the top `fraction`) of non-negative whole numbers.
+
+    Both from the histogram of the counts, in time linear in the learners plus the largest
+    count: a value v held by h learners takes the ranks r0 + 1 .. r0 + h (ascending), which
+    sum to h * r0 + h (h + 1) / 2; the top k = ceil(fraction * n) learners hold the largest
+    values, the last of them partly. Both NaN when every count is 0.
+    """
+    counts = np.asarray(counts)
+    n = len(counts)
+    h = np.bincount(counts.astype(np.int64, copy=False)) if n else np.zeros(1, np.int64)
+    values = np.arange(len(h), dtype=np.float64)
+    h = h.astype(np.float64)
+    total = float(np.dot(values, h))
+    if n == 0 or total <= 0:
+        return float("nan"), float("nan")
+    r0 = np.cumsum(h) - h
+    s = float(np.dot(values, h * r0 + h * (h + 1.0) / 2.0))
+    g = 2.0 * s / (n * total) - (n + 1.0) / n
+    k = min(n, int(np.ceil(fraction * n)))
+    above = np.cumsum(h[::-1])  # learners holding the largest values, from the top
+    j = int(np.searchsorted(above, k))  # the value where the top k end: len(h) - 1 - j
+    full = h[::-1][:j]
+    top = float(np.dot(values[::-1][:j], full)) + (k - full.sum()) * values[::-1][j]
+    return g, top / total

@@ -17,8 +17,9 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 
 from sim.metrics.kernels import gini, item_stats
+from sim.metrics.learners import answers_concentration
 from sim.rules.common import at_knowledge_precision
-from sim.rules.events import Channel
+from sim.rules.events import CONTACT_KINDS, Channel
 from sim.world.ties import TieKind
 
 Model = Any
@@ -130,6 +131,38 @@ def redundancy(m: Model) -> float:
     return _ratio(m.record.redundant_exposures, m.record.exposures)
 
 
+def exposures_weak(m: Model) -> float:
+    """Exposures over weak ties (strength below strong_threshold)."""
+    return float(m.record.exposures_by_kind[TieKind.WEAK])
+
+
+def exposures_strong(m: Model) -> float:
+    """Exposures over strong ties (strength at or above strong_threshold)."""
+    return float(m.record.exposures_by_kind[TieKind.STRONG])
+
+
+def redundant_exposures_weak(m: Model) -> float:
+    """Redundant exposures over weak ties."""
+    return float(m.record.redundant_by_kind[TieKind.WEAK])
+
+
+def redundant_exposures_strong(m: Model) -> float:
+    """Redundant exposures over strong ties."""
+    return float(m.record.redundant_by_kind[TieKind.STRONG])
+
+
+def redundancy_weak(m: Model) -> float:
+    """redundant_exposures_weak / exposures_weak; NaN in a step without weak-tie exposures."""
+    rec = m.record
+    return _ratio(rec.redundant_by_kind[TieKind.WEAK], rec.exposures_by_kind[TieKind.WEAK])
+
+
+def redundancy_strong(m: Model) -> float:
+    """redundant_exposures_strong / exposures_strong; NaN without strong-tie exposures."""
+    rec = m.record
+    return _ratio(rec.redundant_by_kind[TieKind.STRONG], rec.exposures_by_kind[TieKind.STRONG])
+
+
 def novel_exposures_weak(m: Model) -> float:
     """Exposures over weak ties that made an unaware learner aware."""
     return float(m.record.novel_exposures[TieKind.WEAK])
@@ -220,6 +253,35 @@ def answers_via_strong(m: Model) -> float:
 def answers_via_community(m: Model) -> float:
     """Answered questions whose answer came from a community member without a tie."""
     return float(m.record.answers_by_channel[Channel.ANSWER_COMMUNITY])
+
+
+def budget_cut_weak(m: Model) -> float:
+    """Shares and answers over weak ties dropped because a participant's time budget was full."""
+    return float(m.record.budget_cut_by_kind[CONTACT_KINDS.index("weak")])
+
+
+def budget_cut_strong(m: Model) -> float:
+    """Shares and answers over strong ties dropped by the time budget."""
+    return float(m.record.budget_cut_by_kind[CONTACT_KINDS.index("strong")])
+
+
+def budget_cut_community(m: Model) -> float:
+    """Answers between community members without a tie dropped by the time budget."""
+    return float(m.record.budget_cut_by_kind[CONTACT_KINDS.index("community")])
+
+
+def _answers_concentration(m: Model) -> tuple[float, float]:
+    return _shared(m, "answers_given", lambda: answers_concentration(m.tally))
+
+
+def gini_answers_given(m: Model) -> float:
+    """Gini coefficient of the answers each learner has given so far; NaN before any."""
+    return _answers_concentration(m)[0]
+
+
+def top10_share_answers_given(m: Model) -> float:
+    """Share of the answers so far given by the top tenth of learners; NaN before any."""
+    return _answers_concentration(m)[1]
 
 
 def repository_hits(m: Model) -> float:

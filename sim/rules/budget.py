@@ -9,6 +9,8 @@ cascade); a conversation (gossip) and an answer cost both ends.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
@@ -17,10 +19,24 @@ from sim.rules.ordering import _order_key, _sort3
 from sim.world.ties import pair_keys
 
 
+class Budgeted(NamedTuple):
+    """What the time budget let through, and whom it stopped.
+
+    Attributes:
+        fits: per event, whether every participant had room for it.
+        cut_learner: per (learner, event) incidence without room: the learner.
+        cut_event: the event of that incidence (an event can be cut at both its ends).
+    """
+
+    fits: np.ndarray
+    cut_learner: np.ndarray
+    cut_event: np.ndarray
+
+
 def fits_budget(
     ev: Events, n_ties: int, n_agents: int, budget: int, rng: np.random.Generator
-) -> np.ndarray:
-    """Mask of events whose participants all have room in their time budget.
+) -> Budgeted:
+    """Which events' participants all have room in their time budget, and who had none.
 
     Args:
         ev: the step's shares and answers.
@@ -38,7 +54,7 @@ def fits_budget(
     tiebreak = rng.random(len(ev))[idx]
     keep = within_budget(who, key, ev.strength[idx], budget, tiebreak)
     bad = np.bincount(idx[~keep], minlength=len(ev)) > 0
-    return ~bad
+    return Budgeted(~bad, who[~keep], idx[~keep])
 
 
 def within_budget(

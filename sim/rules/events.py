@@ -83,13 +83,76 @@ class Events:
         )
 
 
+CONTACT_KINDS = ("weak", "strong", "community")
+"""What a contact is, in code order: a weak tie, a strong tie (`sim.world.ties.TieKind`
+codes 0 and 1), or a community member without a tie (code 2); the suffixes of the columns
+split by tie kind."""
+
+COMMUNITY_CONTACT = 2
+"""The contact-kind code of a community member without a tie (`CONTACT_KINDS`)."""
+
+
+def contact_kind(tie: np.ndarray, strength: np.ndarray, strong_threshold: float) -> np.ndarray:
+    """The `CONTACT_KINDS` code of each event's contact (int64).
+
+    Args:
+        tie: tie id per event, -1 for a community member without a tie.
+        strength: the tie's strength per event.
+        strong_threshold: strength from which a tie is strong.
+    """
+    kind = (np.asarray(strength) >= strong_threshold).astype(np.int64)
+    kind[np.asarray(tie) < 0] = COMMUNITY_CONTACT
+    return kind
+
+
+@dataclass
+class LearnerFlows:
+    """Who did what in one step, for the per-learner and per-group outputs.
+
+    Every array lists learner ids (int64), one entry per event; `sim.metrics.learners`
+    and `sim.metrics.groups` count them.
+
+    Attributes:
+        asked: the learners who asked a question.
+        answered_by: the helper of each answer learned from (`StepRecord.answers`).
+        answered_to: the asker of each answer learned from.
+        gain_learner: the learner of each applied gain.
+        gain_channel: its `Channel`.
+        gain: its size (as in `StepRecord.gain_by_channel`).
+        cut_learner: the learner whose time budget was full, per cut (learner, contact).
+        cut_kind: the `CONTACT_KINDS` code of that contact.
+    """
+
+    asked: np.ndarray
+    answered_by: np.ndarray
+    answered_to: np.ndarray
+    gain_learner: np.ndarray
+    gain_channel: np.ndarray
+    gain: np.ndarray
+    cut_learner: np.ndarray
+    cut_kind: np.ndarray
+
+    @staticmethod
+    def none() -> LearnerFlows:
+        """A step in which nothing happened."""
+        z = np.zeros(0, dtype=np.int64)
+        return LearnerFlows(z, z, z, z, z, np.zeros(0), z, z)
+
+
 @dataclass
 class StepRecord:
-    """Counters of what happened during one step (the flows behind the metrics)."""
+    """Counters of what happened during one step (the flows behind the metrics).
+
+    The arrays split by tie kind are indexed by `TieKind` (weak, strong) or by the
+    `CONTACT_KINDS` codes (weak, strong, community).
+    """
 
     exposures: int = 0
     redundant_exposures: int = 0
+    exposures_by_kind: np.ndarray = field(default_factory=lambda: np.zeros(2, dtype=np.int64))
+    redundant_by_kind: np.ndarray = field(default_factory=lambda: np.zeros(2, dtype=np.int64))
     novel_exposures: np.ndarray = field(default_factory=lambda: np.zeros(2, dtype=np.int64))
+    budget_cut_by_kind: np.ndarray = field(default_factory=lambda: np.zeros(3, dtype=np.int64))
     gain_by_channel: np.ndarray = field(default_factory=lambda: np.zeros(len(Channel)))
     questions: int = 0
     answers: int = 0
@@ -100,3 +163,4 @@ class StepRecord:
     ties_formed: int = 0
     ties_dissolved: int = 0
     knowledge_lost: float = 0.0  # mastery forgotten, summed over (learner, item) pairs
+    flows: LearnerFlows = field(default_factory=LearnerFlows.none)

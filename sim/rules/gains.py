@@ -16,6 +16,8 @@ at the start of the step; m = 1 is a simple contagion.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
@@ -76,13 +78,13 @@ def share_offers(
     complexity: np.ndarray,
     sources_required: np.ndarray,
     sc: Scenario,
-) -> tuple[int, int, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Offer the gains of the noticed shares (surface learning).
 
     Returns:
-        (exposures, redundant exposures, novel exposures per `TieKind`): a redundant
-        exposure's learner already knew at least as much as the sharer; a novel one made an
-        unaware learner aware.
+        (exposures, redundant exposures, novel exposures), each per `TieKind` (weak,
+        strong): a redundant exposure's learner already knew at least as much as the
+        sharer; a novel one made an unaware learner aware.
     """
     lc, n_items = sc.learning, k0.shape[1]
     k_src = k0[push.src, push.item].astype(np.float64)
@@ -99,8 +101,8 @@ def share_offers(
     )
     offers.use(push.dst * n_items + push.item, push.src * n_items + push.item)
     return (
-        len(push),
-        int((k_dst >= k_src).sum()),
+        np.bincount(kind, minlength=2).astype(np.int64),
+        np.bincount(kind[k_dst >= k_src], minlength=2).astype(np.int64),
         np.bincount(kind[novel], minlength=2).astype(np.int64),
     )
 
@@ -127,16 +129,25 @@ def reinforced(
     return ok
 
 
+class Applied(NamedTuple):
+    """The offers a step applied, one entry per (learner, item) that gained."""
+
+    target: np.ndarray  # flat (learner * n_items + item)
+    channel: np.ndarray  # its `Channel`
+    gain: np.ndarray  # the offered gain (the knowledge is capped at 1)
+
+
 def apply_best(
     k0: np.ndarray, offers: Offers, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, Applied]:
     """The knowledge after the step's gains: each learner takes the best offer per item.
 
     Only positive gains can be best (most exposures are redundant once an item spread);
     equal best offers are settled at random.
 
     Returns:
-        (new knowledge, gain per `Channel` summed over the applied offers).
+        (new knowledge, gain per `Channel` summed over the applied offers, the applied
+        offers).
     """
     targets, gains, channels = offers.arrays()
     new_k = k0.copy()
@@ -146,7 +157,7 @@ def apply_best(
     best = pos[first_per_group(targets[pos], gains[pos], tiebreak, flat.size)]
     flat[targets[best]] = np.minimum(flat[targets[best]] + gains[best], 1.0)
     by_channel = np.bincount(channels[best], weights=gains[best], minlength=len(Channel))
-    return new_k, by_channel.astype(np.float64)
+    return new_k, by_channel.astype(np.float64), Applied(targets[best], channels[best], gains[best])
 
 
 def gain(

@@ -19,6 +19,7 @@ import numpy as np
 
 from sim.rules.common import linear_in_strength
 from sim.rules.events import Events
+from sim.rules.pull import _degree, _in_blocks, _pull_if_cheaper
 from sim.scenario.kinds import PartnerChoice, Policy
 from sim.scenario.schema import Scenario
 from sim.world.ties import TieTable, degree_sum
@@ -32,7 +33,8 @@ def share(
     p_share_min: float,
     newly_aware: np.ndarray,
     rng: np.random.Generator,
-) -> tuple[Events, int]:
+    count_rng: np.random.Generator | None = None,
+) -> tuple[Events, np.ndarray]:
     """The noticed shares of a step, from the start-of-step knowledge.
 
     Args:
@@ -44,10 +46,14 @@ def share(
         newly_aware: flat (learner * n_items + item) indices learned in the last step
             (what `cascade` passes on).
         rng: the run's random generator.
+        count_rng: the generator that splits by tie kind the redundant shares counted as
+            one number (`_pull_if_cheaper`; the ``counting`` stream): it decides no
+            outcome, only the weak/strong split of a count. None: a fresh one.
 
     Returns:
         (events, redundant_counted): the noticed shares, and how many further noticed
-        shares were redundant and only counted, not listed (see `noticed_shares`).
+        shares were redundant and only counted, not listed (see `noticed_shares`), per
+        `TieKind` (weak, strong).
     """
     sh = sc.sharing
     n_items = k0.shape[1]
@@ -64,10 +70,11 @@ def share(
         if not every_known:
             shared = shared[rng.random(len(shared)) < p_share[shared // n_items]]
     if len(shared) == 0 or len(ties) == 0:
-        return Events.empty(), 0
+        return Events.empty(), np.zeros(2, dtype=np.int64)
     if sh.policy == Policy.GOSSIP:
-        return _gossip(shared, ties, n_items, sc, rng), 0
-    return _broadcast(k0, shared, every_known, ties, sc, rng)
+        return _gossip(shared, ties, n_items, sc, rng), np.zeros(2, dtype=np.int64)
+    count_rng = count_rng if count_rng is not None else np.random.default_rng()
+    return _broadcast(k0, shared, every_known, ties, sc, rng, count_rng)
 
 
 def redundant_can_be_skipped(sc: Scenario) -> bool:
@@ -118,7 +125,8 @@ def _broadcast(
     t: TieTable,
     sc: Scenario,
     rng: np.random.Generator,
-) -> tuple[Events, int]:
+    count_rng: np.random.Generator,
+) -> tuple[Events, np.ndarray]:
     """Broadcast / cascade: every tie of every sharer notices with its attention.
 
     In one compiled pass (`noticed_shares`). A redundant exposure (the learner already knows
@@ -129,8 +137,11 @@ def _broadcast(
     n_items = k0.shape[1]
     p_lo, p_hi = sh.p_notice_min, sh.p_notice_max
     skip = redundant_can_be_skipped(sc)
+    threshold = float(sc.ties.strong_threshold)
     if skip and p_lo == p_hi and sh.policy == Policy.BROADCAST:
-        pulled = _pull_if_cheaper(k0, shared, every_known, t, float(p_hi), rng)
+        pulled = _pull_if_cheaper(
+            k0, shared, every_known, t, float(p_hi), threshold, rng, count_rng
+        )
         if pulled is not None:
             return pulled
     src, dst, item, tie, redundant = noticed_shares(
@@ -145,52 +156,8 @@ def _broadcast(
         float(p_hi),
         skip,
         rng,
+        threshold,
     )
-    return Events.received(src, dst, item, tie, t.strength[tie]), redundant
-
-
-def _pull_if_cheaper(
-    k0: np.ndarray,
-    shared: np.ndarray,
-    every_known: bool,
-    t: TieTable,
-    p: float,
-    rng: np.random.Generator,
-) -> tuple[Events, int] | None:
-    """Broadcast with equal attention seen from the learners' side, when that is less work.
-
-    Returns None when visiting the sharers (`noticed_shares`) is cheaper.
-    """
-    n_items = k0.shape[1]
-    # (sharer, item, tie) triples; when everything known is shared by everyone, every tie
-    # twice per item
-    if len(shared) == k0.size:
-        push_work = 2 * len(t) * n_items
-    else:
-        push_work = degree_sum(t.indptr, shared, n_items)
-    cand = np.flatnonzero(k0.reshape(-1) < 1.0)
-    push_cost = push_work * p + len(shared)
-    # Pull costs about the candidates' degrees: skip counting them when even the mean
-    # degree says push is cheaper (early in a spread, when few know).
-    mean_deg = 2.0 * len(t) / t.n_agents
-    if len(cand) * mean_deg > 4 * push_cost:
-        pull_work = np.inf
-    else:
-        pull_work = degree_sum(t.indptr, cand, n_items)
-    if pull_work == 0:  # nobody who can learn has a tie: every share is redundant
-        return Events.empty(), int(rng.binomial(push_work, p))
-    if pull_work >= push_cost:
-        return None
-    if every_known:
-        sharing = k0.reshape(-1) > 0
-    else:
-        sharing = np.zeros(k0.size, dtype=bool)
-        sharing[shared] = True
-    src, dst, item, tie, informative = pulled_shares(
-        t.indptr, t.nbr, t.tie_of, sharing, k0.reshape(-1), n_items, cand, p, rng
-    )
-    # Each redundant triple is noticed independently with p: one binomial.
-    redundant = int(rng.binomial(push_work - informative, p))
     return Events.received(src, dst, item, tie, t.strength[tie]), redundant
 
 
@@ -210,7 +177,18 @@ def pick_partner(
 
 
 def noticed_shares(
-    indptr, nbr, tie_of, strength, shared, k_flat, n_items, p_lo, p_hi, skip_redundant, rng
+    indptr,
+    nbr,
+    tie_of,
+    strength,
+    shared,
+    k_flat,
+    n_items,
+    p_lo,
+    p_hi,
+    skip_redundant,
+    rng,
+    strong_threshold=np.inf,
 ):
     """Broadcast: every tie of every (sharer, item) notices with its attention probability.
 
@@ -233,52 +211,25 @@ def noticed_shares(
             knows at least as much as the sharer (allowed when such an exposure changes
             nothing but the counters: no time budget, tie dynamics or forgetting).
         rng: the model's numpy Generator (its stream advances as if drawn in Python).
+        strong_threshold: strength from which a tie is strong (splits the count).
 
     Returns:
         (src, dst, item, tie, n_skipped): the noticed shares (int64), and how many redundant
-        ones were counted only.
+        ones were counted only, per `TieKind` (weak, strong).
     """
     p_top = max(p_lo, p_hi)
     if p_top <= 0.0 or len(shared) == 0:
         z = np.zeros(0, dtype=np.int64)
-        return z, z, z, z, 0
+        return z, z, z, z, np.zeros(2, dtype=np.int64)
     expected = min(p_top, 1.0) * degree_sum(indptr, shared, n_items)
+    args = (indptr, nbr, tie_of, strength, shared, k_flat, n_items, p_lo, p_hi, skip_redundant)
     return _in_blocks(
         _noticed_rows,
-        (indptr, nbr, tie_of, strength, shared, k_flat, n_items, p_lo, p_hi, skip_redundant, rng),
+        (*args, rng, float(strong_threshold)),
         len(shared),
         expected,
         lambda r: _degree(indptr, shared[r] // n_items),
     )
-
-
-def _in_blocks(kernel, args, n_rows, expected, row_bound):
-    """Run a row kernel that appends (src, dst, item, tie) to buffers, block by block.
-
-    The kernel takes `args`, the first row and four int64 buffers, and stops before a row
-    that might not fit (at most `row_bound(row)` outputs); it returns (next row, outputs
-    written, its count). Buffers are sized for the expected output, so there is usually one
-    block (a further one is twice as large); the random numbers are drawn in the same order
-    whatever the blocks. (A kernel that grows its own outputs was 3x slower: numba does not
-    keep arrays reassigned in a loop in registers.)
-    """
-    cap = int(expected * 1.1) + 1024
-    parts, total, row = [], 0, 0
-    while True:
-        bufs = tuple(np.empty(cap, np.int64) for _ in range(4))
-        row, n, count = kernel(*args, row, *bufs)
-        parts.append(tuple(b[:n] for b in bufs))
-        total += count
-        if row >= n_rows:
-            break
-        cap = max(2 * cap, row_bound(row))
-    if len(parts) == 1:
-        return (*parts[0], total)
-    return (*(np.concatenate(col) for col in zip(*parts, strict=True)), total)
-
-
-def _degree(indptr, agent):
-    return int(indptr[agent + 1] - indptr[agent])
 
 
 @numba.njit(cache=True)
@@ -294,6 +245,7 @@ def _noticed_rows(
     p_hi,
     skip_redundant,
     rng,
+    strong_threshold,
     row,
     out_src,
     out_dst,
@@ -303,7 +255,7 @@ def _noticed_rows(
     """`noticed_shares` from row `row` on, until a row might not fit in the buffers."""
     cap = len(out_src)
     n_out = 0
-    skipped = 0
+    skipped = np.zeros(2, np.int64)  # per TieKind
     p_top = max(p_lo, p_hi)
     log_q = np.log1p(-p_top) if p_top < 1.0 else 0.0
     for r in range(row, len(shared)):
@@ -332,7 +284,7 @@ def _noticed_rows(
                     continue
             b = nbr[pos]
             if skip_redundant and k_flat[b * n_items + it] >= k_src:
-                skipped += 1
+                skipped[1 if strength[t] >= strong_threshold else 0] += 1
                 continue
             out_src[n_out] = a
             out_dst[n_out] = b
@@ -340,87 +292,3 @@ def _noticed_rows(
             out_tie[n_out] = t
             n_out += 1
     return len(shared), n_out, skipped
-
-
-def pulled_shares(indptr, nbr, tie_of, sharing, k_flat, n_items, cand, p, rng):
-    """Broadcast seen from the receiving side: the informative noticed shares only.
-
-    For each candidate (learner, item) -- one that could still learn it -- every tie that
-    shares the item this step and knows more is noticed with probability `p` (attention
-    independent of strength). Visiting the learners that can still learn instead of the
-    sharers is the "pull" direction of Beamer et al. (2012, direction-optimising BFS): far
-    less work once most learners know what their ties share. The redundant shares are then
-    drawn as one binomial count by the caller (`_pull_if_cheaper`).
-
-    Args:
-        indptr: CSR row pointer of the ties.
-        nbr: CSR neighbour per entry.
-        tie_of: CSR tie id per entry.
-        sharing: bool per flat (agent * n_items + item): shares it this step.
-        k_flat: mastery at the start of the step, flattened.
-        n_items: items per agent.
-        cand: flat (learner, item) indices that could learn (every one with mastery below
-            some tie's must be included; int64).
-        p: attention, the same for every tie.
-        rng: the model's numpy Generator.
-
-    Returns:
-        (src, dst, item, tie, n_informative): the noticed informative shares (int64), and how
-        many informative (sharer, learner, item) triples there were, noticed or not.
-    """
-    if len(cand) == 0:
-        z = np.zeros(0, dtype=np.int64)
-        return z, z, z, z, 0
-    # Few of the candidates' ties are informative: expect a tenth of them, grow if not.
-    expected = 0.1 * p * degree_sum(indptr, cand, n_items)
-    return _in_blocks(
-        _pulled_rows,
-        (indptr, nbr, tie_of, sharing, k_flat, n_items, cand, p, rng),
-        len(cand),
-        expected,
-        lambda r: _degree(indptr, cand[r] // n_items),
-    )
-
-
-@numba.njit(cache=True)
-def _pulled_rows(
-    indptr,
-    nbr,
-    tie_of,
-    sharing,
-    k_flat,
-    n_items,
-    cand,
-    p,
-    rng,
-    row,
-    out_src,
-    out_dst,
-    out_item,
-    out_tie,
-):  # pragma: no cover - compiled
-    """`pulled_shares` from candidate `row` on, until one might not fit in the buffers."""
-    cap = len(out_src)
-    n_out = 0
-    informative = 0
-    for c in range(row, len(cand)):
-        flat = cand[c]
-        b = flat // n_items
-        it = flat - b * n_items
-        if n_out + indptr[b + 1] - indptr[b] > cap:
-            return c, n_out, informative
-        k_b = k_flat[flat]
-        for pos in range(indptr[b], indptr[b + 1]):
-            s = nbr[pos]
-            f = s * n_items + it
-            if not sharing[f] or k_flat[f] <= k_b:
-                continue
-            informative += 1
-            if rng.random() >= p:
-                continue
-            out_src[n_out] = s
-            out_dst[n_out] = b
-            out_item[n_out] = it
-            out_tie[n_out] = tie_of[pos]
-            n_out += 1
-    return len(cand), n_out, informative

@@ -426,6 +426,20 @@ class MetricsConfig(_Section):
             "0 = the last step only."
         ),
     )
+    groups: bool = Field(
+        True,
+        description=(
+            "Record the population metrics per group and for members vs non-members, "
+            "every step (groups.parquet)."
+        ),
+    )
+    learners: bool = Field(
+        True,
+        description=(
+            "Record each learner's traits, ties, knowledge and flows at the tie-snapshot "
+            "steps (learners.parquet)."
+        ),
+    )
 
 
 class Scenario(_Section):

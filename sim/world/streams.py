@@ -29,6 +29,7 @@ PURPOSES = (
     "gains",  # which answer an asker learns from; ties between equal best gains
     "innovation",  # who learns on their own, and what (step 5)
     "ties",  # new-tie candidates: meetings, triadic closure, chance (step 3)
+    "counting",  # splits a count drawn as one number by tie kind (decides no outcome)
 )
 """The purposes, in the order of their child streams (append only: never reorder)."""
 
