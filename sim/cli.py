@@ -6,6 +6,7 @@ python run.py plot RESULTS_DIR                 redraw the figures from the saved
 python run.py sensitivity SWEEP_DIR            sensitivity indices of a finished sweep
 python run.py export RESULTS_DIR --graphml     the saved tie networks as GraphML files
 python run.py removal RESULTS_DIR              tie removal on the saved final tie networks
+python run.py app [SCENARIO.yaml ...]          the interactive browser app (pip install -e ".[app]")
 python run.py --version                        the version (and git commit, in a checkout)
 
 `python -m sim ...` and the installed `learning-ties ...` command are the same command line.
@@ -24,6 +25,7 @@ from pathlib import Path
 from sim import api
 from sim.analysis.stats import format_table
 from sim.analysis.structure import ALL_ORDERS
+from sim.app.command import add_app_parser, serve_command  # no Solara until serving
 from sim.experiment import ExecutorError
 from sim.experiment.manifest import git_commit
 from sim.experiment.orchestrate import Options, failure_lines, summary_text
@@ -37,7 +39,7 @@ EXIT_ALL_FAILED = 1
 EXIT_INVALID = 2
 EXIT_INTERRUPTED = 130
 
-SUBCOMMANDS = ("run", "compare", "plot", "sensitivity", "export", "removal")
+SUBCOMMANDS = ("run", "compare", "plot", "sensitivity", "export", "removal", "app")
 """The subcommands; a command line starting with anything else is a `run`."""
 
 TOP_LEVEL_OPTIONS = ("-h", "--help", "--version")
@@ -206,6 +208,7 @@ def build_parser(prog: str = "run.py") -> argparse.ArgumentParser:
     sens.add_argument("--quiet", action="store_true", help="no printed table")
     sens.set_defaults(handler=_cmd_sensitivity, parser=sens)
     _tie_commands(sub)
+    add_app_parser(sub).set_defaults(handler=_cmd_app)
     return p
 
 
@@ -409,6 +412,12 @@ def _cmd_plot(args: argparse.Namespace, argv: list[str] | None) -> int:
     for path in written:
         print(path)
     return EXIT_OK
+
+
+def _cmd_app(args: argparse.Namespace, argv: list[str] | None) -> int:
+    """`run.py app [SCENARIO.yaml ...]`: serve the browser app until interrupted."""
+    problems = serve_command(args.scenarios, host=args.host, port=args.port)
+    return _fail(problems) if problems else EXIT_OK
 
 
 def _notice(line: str) -> None:
