@@ -111,17 +111,17 @@ def _note(fig, note: str) -> None:
 
 def _strong_vs_cut(ax, last: pd.DataFrame) -> None:
     ax.set_xlabel("strong ties")
-    ax.set_ylabel("weak-tie contacts cut by the time budget (run)")
+    ax.set_ylabel("weak-tie shares and answers without time (no_time_weak)")
     ax.set_title("Do strong ties crowd out weak ones?", fontsize=10)
-    if not last["budget_cut_weak"].any():
+    if not last["no_time_weak"].any():
         text = "the time budget never cut a weak-tie contact\n(no time budget, or it never bound)"
         ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=9)
         return
     rng = np.random.default_rng(0)  # jitter only: the figure is the same every time
     x = last["n_strong_ties"].to_numpy(dtype=float)
-    y = last["budget_cut_weak"].to_numpy(dtype=float)
+    y = last["no_time_weak"].to_numpy(dtype=float)
     ax.scatter(x + rng.uniform(-0.25, 0.25, len(x)), y, s=4, alpha=0.25, color="tab:blue")
-    means = last.groupby("n_strong_ties")["budget_cut_weak"].mean()
+    means = last.groupby("n_strong_ties")["no_time_weak"].mean()
     ax.plot(means.index, means.to_numpy(), color="black", lw=1.5, label="mean")
     ax.legend(fontsize=8)
 

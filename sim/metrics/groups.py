@@ -18,7 +18,7 @@ aware, share deep) or by the aware pairs (mean depth) (tested).
 | `gain_via_<channel>` | mastery the group's learners gained this step, by channel |
 | `questions` | questions the group's learners asked this step |
 | `answers_given`, `answers_received` | answers learned from, given by / to the group's learners |
-| `budget_cut_<kind>` | contacts the group's learners had no time for this step, by kind |
+| `no_time_<kind>` | shares and answers the group's learners had no time for this step, by kind |
 """
 
 from __future__ import annotations

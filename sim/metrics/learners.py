@@ -19,7 +19,7 @@ gives the run's total of the population column of the same name (tested).
 | `questions` | questions it asked so far |
 | `answers_given`, `answers_received` | answers learned from, given by / to it so far |
 | `gain_via_<channel>` | mastery it gained so far by channel (as the population columns) |
-| `budget_cut_<kind>` | contacts it had no time for so far (its time budget was full), by kind |
+| `no_time_<kind>` | shares and answers it had no time for so far (budget full), by kind |
 """
 
 from __future__ import annotations
@@ -49,8 +49,12 @@ GAIN_COLUMNS = {
 }
 """The gain columns (per learner, per group, per step) and the `Channel`s each one sums."""
 
-CUT_COLUMNS = [f"budget_cut_{k}" for k in CONTACT_KINDS]
-"""Contacts cut by the time budget, by contact kind."""
+CUT_COLUMNS = [f"no_time_{k}" for k in CONTACT_KINDS]
+"""Shares and answers a learner had no time for (its time budget was full), by contact kind.
+
+Counted at the learner without room: an interaction cut at both ends counts for both, so
+these sum to at least the population's ``budget_cut_<kind>`` (interactions dropped) and at
+most twice it."""
 
 HELP_COLUMNS = ["questions", "answers_given", "answers_received"]
 """Questions asked and answers learned from, given and received."""
@@ -105,7 +109,7 @@ class LearnerTally:
             self.questions = np.zeros(n_agents, dtype=np.int64)
             self.answers_received = np.zeros(n_agents, dtype=np.int64)
             self.gains = np.zeros((n_agents, len(Channel)))
-            self.budget_cut = np.zeros((n_agents, len(CONTACT_KINDS)), dtype=np.int64)
+            self.no_time = np.zeros((n_agents, len(CONTACT_KINDS)), dtype=np.int64)
 
     def add(self, flows: LearnerFlows) -> None:
         """Add one step's flows."""
@@ -115,7 +119,7 @@ class LearnerTally:
         np.add.at(self.questions, flows.asked, 1)
         np.add.at(self.answers_received, flows.answered_to, 1)
         np.add.at(self.gains, (flows.gain_learner, flows.gain_channel), flows.gain)
-        np.add.at(self.budget_cut, (flows.cut_learner, flows.cut_kind), 1)
+        np.add.at(self.no_time, (flows.cut_learner, flows.cut_kind), 1)
 
 
 def answers_concentration(tally: LearnerTally) -> tuple[float, float]:
@@ -176,5 +180,5 @@ def learner_table(m: Any) -> pd.DataFrame:
     for j, name in enumerate(GAIN_COLUMNS):
         table[name] = gains[:, j]
     for j, name in enumerate(CUT_COLUMNS):
-        table[name] = tally.budget_cut[:, j].copy()
+        table[name] = tally.no_time[:, j].copy()
     return pd.DataFrame(table)[list(LEARNER_COLUMNS)]
