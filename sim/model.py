@@ -34,6 +34,7 @@ from sim.rules.help import (
 )
 from sim.rules.innovation import innovation_offers
 from sim.rules.sharing import share
+from sim.rules.stifling import stifle
 from sim.rules.tie_dynamics import update_ties
 from sim.scenario import Engine, Generator, Policy, Scenario, as_scenario
 from sim.world.edge_list import read_start_network
@@ -131,6 +132,9 @@ class LearningModel(mesa.Model):
             sc, n, self.ties.degree, self.group, rs["seeding"], ids=file_ids
         )
         self.repository = np.zeros(self.items.n_items, dtype=np.float64)
+        # Per flat (learner, item): has the learner stopped sharing it (stifling)?
+        stifling = sc.sharing.enabled and sc.sharing.p_stifle > 0
+        self.stifled = np.zeros(n * self.items.n_items, dtype=bool) if stifling else None
         # Items that became known in the last step, as flat indices (cascade passes them on).
         self.newly_aware = np.flatnonzero(self.knowledge.ravel() > 0)
         self.record = StepRecord()
@@ -255,7 +259,7 @@ class LearningModel(mesa.Model):
         if sc.sharing.enabled:
             push, redundant = share(
                 k0, self.ties, sc, self._p_share, self._p_share_min, self.newly_aware,
-                rs["sharing"], rs["counting"],
+                rs["sharing"], rs["counting"], self.stifled,
             )  # fmt: skip
         q = Questions.none()
         if sc.help.enabled:
@@ -277,6 +281,10 @@ class LearningModel(mesa.Model):
             cut_learner, cut_kind = cut.cut_learner, kinds[cut.cut_event]
             fits = cut.fits
             push, answers = push.subset(fits[: len(push)]), answers.subset(fits[len(push) :])
+
+        if self.stifled is not None and len(push):
+            p_stifle = sc.sharing.p_stifle
+            rec.stifled_sharers = stifle(self.stifled, k0, push, p_stifle, rs["stifling"])
 
         # Every source offers its gains; each learner takes the best per item.
         offers, chosen = Offers(), Events.empty()

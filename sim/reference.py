@@ -80,6 +80,8 @@ class ReferenceLearner(Learner):
             candidates = m.new_items.get(self.index, [])  # learned last step: passed on once
         else:
             candidates = np.flatnonzero(m.k0[self.index] > 0).tolist()
+        if m.stifled is not None:  # items it lost interest in are not shared (stifling)
+            candidates = [j for j in candidates if not m.stifled[self.index * m.n_items + j]]
         shared = [j for j in candidates if rng.random() < p_share]
         contacts = self.contacts()
         if not shared or not contacts:
@@ -231,6 +233,8 @@ class ReferenceModel(LearningModel):
 
         rec.questions = self.questions
         push, answers = self._apply_budget(self.pending_push, self.pending_answers, rec)
+        if self.stifled is not None:
+            rec.stifled_sharers = self._stifle(push)
         chosen = self._choose_answers(answers)
         self._apply_learning(push, answers, chosen, rec)
         rec.flows = self._flows(chosen)
@@ -262,6 +266,16 @@ class ReferenceModel(LearningModel):
             cut_learner=ints(a for a, _ in self.cut),
             cut_kind=ints(k for _, k in self.cut),
         )
+
+    def _stifle(self, push: list[Interaction]) -> int:
+        """Sharers lose interest after reaching someone who knew (`sim.rules.stifling`)."""
+        p, rng, newly = self.scenario.sharing.p_stifle, self.streams["stifling"], 0
+        for e in push:
+            flat = e.src * self.n_items + e.item
+            if self.k0[e.dst, e.item] > 0 and rng.random() < p and not self.stifled[flat]:
+                self.stifled[flat] = True
+                newly += 1
+        return newly
 
     def _kind(self, e: Interaction) -> int:
         """The `CONTACT_KINDS` code of an interaction's contact."""

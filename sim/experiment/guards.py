@@ -163,8 +163,10 @@ def state_bytes(scenario: Scenario, ties: float) -> float:
     for c in k.item_classes:
         holders = c.seeding.n_holders if c.seeding.agents is None else len(c.seeding.agents)
         seeded += c.n_items * holders
+    stifled = n * m if scenario.sharing.p_stifle > 0 else 0  # bool per (learner, item)
     return (
         _KNOWLEDGE * n * m
+        + stifled
         + _PER_SEEDED * seeded
         + n * k.n_topics  # interest, bool per (learner, topic)
         + _PER_LEARNER * n

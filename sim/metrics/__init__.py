@@ -84,6 +84,7 @@ REGISTRY: list[Metric] = [
     Metric(r.gain_via_sharing, F),
     Metric(r.gain_via_help, F),
     Metric(r.knowledge_lost, F),
+    Metric(r.stifled_sharers, F),
     Metric(r.questions, F),
     Metric(r.answers, F),
     Metric(r.answers_via_weak, F),

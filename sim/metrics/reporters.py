@@ -222,6 +222,11 @@ def gain_via_help(m: Model) -> float:
     )
 
 
+def stifled_sharers(m: Model) -> float:
+    """(learner, item) pairs whose sharing stopped this step (lost interest; p_stifle)."""
+    return float(m.record.stifled_sharers)
+
+
 def knowledge_lost(m: Model) -> float:
     """Mastery lost to forgetting this step, summed over (learner, item) pairs."""
     return float(m.record.knowledge_lost)

@@ -163,4 +163,5 @@ class StepRecord:
     ties_formed: int = 0
     ties_dissolved: int = 0
     knowledge_lost: float = 0.0  # mastery forgotten, summed over (learner, item) pairs
+    stifled_sharers: int = 0  # (learner, item) pairs whose sharing stopped (stifling)
     flows: LearnerFlows = field(default_factory=LearnerFlows.none)

@@ -34,6 +34,7 @@ def share(
     newly_aware: np.ndarray,
     rng: np.random.Generator,
     count_rng: np.random.Generator | None = None,
+    stifled: np.ndarray | None = None,
 ) -> tuple[Events, np.ndarray]:
     """The noticed shares of a step, from the start-of-step knowledge.
 
@@ -49,6 +50,8 @@ def share(
         count_rng: the generator that splits by tie kind the redundant shares counted as
             one number (`_pull_if_cheaper`; the ``counting`` stream): it decides no
             outcome, only the weak/strong split of a count. None: a fresh one.
+        stifled: per flat (learner * n_items + item), whether the learner has stopped
+            sharing the item (`sim.rules.stifling`); None: nobody has.
 
     Returns:
         (events, redundant_counted): the noticed shares, and how many further noticed
@@ -60,13 +63,14 @@ def share(
     # What is shared, as flat (agent * n_items + item) indices.
     every_known = False  # is every known item shared (no thinning by p_share)?
     if sh.policy == Policy.CASCADE:
-        cand = newly_aware
+        cand = newly_aware if stifled is None else newly_aware[~stifled[newly_aware]]
         keep = rng.random(len(cand)) < p_share[cand // n_items]
         shared = cand[keep]
     else:
         # One draw per known (agent, item), none for the unknown ones.
-        shared = np.flatnonzero(k0.reshape(-1) > 0)
-        every_known = p_share_min >= 1.0
+        known = k0.reshape(-1) > 0
+        shared = np.flatnonzero(known if stifled is None else known & ~stifled)
+        every_known = p_share_min >= 1.0 and stifled is None
         if not every_known:
             shared = shared[rng.random(len(shared)) < p_share[shared // n_items]]
     if len(shared) == 0 or len(ties) == 0:
@@ -80,13 +84,14 @@ def share(
 def redundant_can_be_skipped(sc: Scenario) -> bool:
     """Whether a redundant exposure changes nothing but the counters in this scenario.
 
-    It does change more when it costs time (budget), strengthens a tie (tie dynamics) or
-    keeps knowledge from being forgotten.
+    It does change more when it costs time (budget), strengthens a tie (tie dynamics),
+    keeps knowledge from being forgotten or makes its sharer lose interest (stifling).
     """
     return (
         sc.population.time_budget is None
         and not sc.ties.enabled
         and not (sc.forgetting.enabled and sc.forgetting.rate > 0)
+        and sc.sharing.p_stifle == 0  # a redundant share can make its sharer lose interest
     )
 
 

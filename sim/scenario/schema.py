@@ -266,6 +266,12 @@ class LearningConfig(_Section):
     bandwidth_max: Probability = Field(1.0, description="Bandwidth of a tie of strength 1.")
 
 
+STIFLE_DOC = (
+    "Losing interest: after a noticed share reaches a learner who already knew the item, "
+    "the sharer stops sharing that item with this probability (Maki & Thompson 1973); 0 = never."
+)
+
+
 class SharingConfig(_Section):
     """Unsolicited sharing (push): serendipitous learning (seeds 000, 003)."""
 
@@ -292,6 +298,7 @@ class SharingConfig(_Section):
         strict=False,
         description="gossip: how the one tie talked to is chosen.",
     )
+    p_stifle: Probability = Field(0.0, description=STIFLE_DOC)
 
 
 class HelpConfig(_Section):
@@ -407,6 +414,10 @@ class InnovationConfig(_Section):
     )
 
 
+GROUPS_DOC = "Record the population metrics per group and members vs non-members (groups.parquet)."
+LEARNERS_DOC = "Record each learner's state and flows at the tie-snapshot steps (learners.parquet)."
+
+
 class MetricsConfig(_Section):
     """What is recorded besides the per-step metrics."""
 
@@ -426,20 +437,8 @@ class MetricsConfig(_Section):
             "0 = the last step only."
         ),
     )
-    groups: bool = Field(
-        True,
-        description=(
-            "Record the population metrics per group and for members vs non-members, "
-            "every step (groups.parquet)."
-        ),
-    )
-    learners: bool = Field(
-        True,
-        description=(
-            "Record each learner's traits, ties, knowledge and flows at the tie-snapshot "
-            "steps (learners.parquet)."
-        ),
-    )
+    groups: bool = Field(True, description=GROUPS_DOC)
+    learners: bool = Field(True, description=LEARNERS_DOC)
 
 
 class Scenario(_Section):

@@ -30,6 +30,7 @@ PURPOSES = (
     "innovation",  # who learns on their own, and what (step 5)
     "ties",  # new-tie candidates: meetings, triadic closure, chance (step 3)
     "counting",  # splits a count drawn as one number by tie kind (decides no outcome)
+    "stifling",  # who loses interest in sharing an item (sharing.p_stifle)
 )
 """The purposes, in the order of their child streams (append only: never reorder)."""
 
