@@ -1,6 +1,6 @@
 """Benchmarks: speed and memory of the array engine, against the reference engine and NDlib.
 
-    python benchmarks/bench.py                 # the full table (about 20-40 minutes)
+    python benchmarks/bench.py                 # the full table (about 10 minutes, 2 cores)
     python benchmarks/bench.py --quick         # a smoke run at 10^3 agents (seconds)
 
 For the simple-contagion special case (broadcast SI on an Erdos-Renyi graph of mean degree
@@ -23,8 +23,9 @@ off), at each size it measures in a fresh process:
 
 Then sweep throughput: the same jobs through `sim.experiment.runners.run_jobs` with 1 and 2 worker
 processes (and a check that they give identical results). The table is printed and written
-to `benchmarks/results.csv` (`--out`). Times are wall-clock on whatever else the machine is
-doing: run it on an idle machine.
+to `benchmarks/results.csv` (`--out`), the committed table the README quotes; `--quick`
+writes `benchmarks/results_quick.csv` instead (git-ignored), so a smoke run never replaces
+it. Times are wall-clock on whatever else the machine is doing: run it on an idle machine.
 """
 
 from __future__ import annotations
@@ -325,7 +326,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=float, default=60.0, help="seconds for a slow engine")
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results.csv"))
+    ap.add_argument("--out", help="the CSV written (default: see output_path)")
     ap.add_argument("--markdown", metavar="CSV", help="print a results CSV as Markdown tables")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -352,9 +353,18 @@ def main(argv: list[str] | None = None) -> None:
     df = pd.concat([pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(sw)], ignore_index=True)
     for c in ("n_agents", "n_ties", "steps", "workers", "jobs"):
         df[c] = df[c].astype("Int64")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(args.out, index=False)
-    print(f"wrote {args.out} (python {sys.version.split()[0]}, {os.cpu_count()} cores)")
+    out = output_path(args.out, args.quick)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out, index=False)
+    print(f"wrote {out} (python {sys.version.split()[0]}, {os.cpu_count()} cores)")
+
+
+def output_path(out: str | None, quick: bool) -> Path:
+    """Where the table goes: `out` if given; else the committed results.csv for a full run
+    and results_quick.csv (git-ignored) for a smoke run, which must never replace it."""
+    if out is not None:
+        return Path(out)
+    return ROOT / "benchmarks" / ("results_quick.csv" if quick else "results.csv")
 
 
 if __name__ == "__main__":

@@ -254,3 +254,15 @@ def test_benchmark_quick_mode_runs(tmp_path):
     row = table[table["case"] == "simple_contagion"].iloc[0]
     assert row["n_agents"] == 1000 and row["ns_per_tie_step"] > 0
     assert table["identical_results"].dropna().astype(bool).all()
+
+
+def test_benchmark_quick_mode_never_replaces_the_committed_table():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    committed = ROOT / "benchmarks" / "results.csv"
+    assert bench.output_path(None, quick=False) == committed
+    assert bench.output_path(None, quick=True) != committed
+    assert bench.output_path("x.csv", quick=True) == Path("x.csv")
