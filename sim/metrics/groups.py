@@ -23,7 +23,7 @@ aware, share deep) or by the aware pairs (mean depth) (tested).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -41,10 +41,19 @@ VALUE_COLUMNS = ["n_learners", *STOCK_COLUMNS, *GAIN_COLUMNS, *HELP_COLUMNS, *CU
 """The measured columns of a group row, in order."""
 
 
-def groupings(m: Any) -> list[tuple[str, np.ndarray, list[str]]]:
-    """(grouping name, each learner's group number, the group labels) of a model.
+class Grouping(NamedTuple):
+    """One way of splitting the learners into groups."""
 
-    Worked out once per model (groups and membership do not change during a run).
+    name: str  # ``group`` or ``member``
+    codes: np.ndarray  # each learner's group number
+    labels: list[str]  # the label of each group number
+    sizes: np.ndarray  # learners per group
+
+
+def groupings(m: Any) -> list[Grouping]:
+    """The model's groupings (`Grouping`), worked out once per model.
+
+    Groups and membership do not change during a run, so neither do the group sizes.
     """
     kept = getattr(m, "_groupings", None)
     if kept is not None:
@@ -52,8 +61,11 @@ def groupings(m: Any) -> list[tuple[str, np.ndarray, list[str]]]:
     out = [("group", np.asarray(m.group, dtype=np.int64), group_labels(m))]
     if m.scenario.community.enabled:
         out.append(("member", np.asarray(m.member, dtype=np.int64), MEMBER_LABELS))
-    m._groupings = out
-    return out
+    m._groupings = [
+        Grouping(name, codes, labels, np.bincount(codes, minlength=len(labels)))
+        for name, codes, labels in out
+    ]
+    return m._groupings
 
 
 def group_step(m: Any) -> np.ndarray:
@@ -65,10 +77,9 @@ def group_step(m: Any) -> np.ndarray:
     k = np.ascontiguousarray(m.knowledge)
     deep = float(at_knowledge_precision(m.scenario.knowledge.deep_threshold, k))
     parts = []
-    for _, codes, labels in groupings(m):
+    for _, codes, labels, n in groupings(m):
         g = len(labels)
         out = np.zeros((g, len(VALUE_COLUMNS)))
-        n = np.bincount(codes, minlength=g)
         out[:, 0] = n
         aware, total, n_deep = group_knowledge(k, codes, g, deep)
         cells = n * k.shape[1]
@@ -116,7 +127,7 @@ def groups_table(m: Any, steps: list[np.ndarray]) -> pd.DataFrame:
         steps: `group_step` of steps 0, 1, ... in order.
     """
     names, labels = [], []
-    for name, _, lab in groupings(m):
+    for name, _, lab, _ in groupings(m):
         names += [name] * len(lab)
         labels += list(lab)
     per_step = len(labels)
