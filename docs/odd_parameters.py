@@ -83,6 +83,13 @@ UNITS = {
     "p_innovate": "probability / step",
     "gain": "share of gap",
     "structure_every": "steps",
+    "misconception_of": "class name",
+    "p_correct_min": "probability / contact",
+    "p_correct_max": "probability / contact",
+    "resistance_steps": "steps",
+    "p_flag": "probability / member / step",
+    "flags_to_withdraw": "members",
+    "p_stifle": "probability / share",
     "snapshot_every": "steps",
 }
 
@@ -122,6 +129,10 @@ SOURCES = {
     "forgetting": "002: knowledge generated in teams comes and goes",
     "innovation": "002: formal training; new knowledge keeps entering",
     "metrics": "MODEL.md: what a run records",
+    "knowledge.item_classes.N.misconception_of": "002 comments: what prevents misinformation?",
+    "correction": "003: in successful learning networks people police themselves",
+    "correction.flags_to_withdraw": "003: the community polices itself (how many must disagree)",
+    "sharing.p_stifle": "002: knowledge comes and goes; Maki & Thompson 1973",
 }
 
 

@@ -20,6 +20,7 @@ from sim import metrics
 from sim.agents import Learner
 from sim.metrics.groups import group_step, groups_table
 from sim.metrics.learners import LearnerTally, learner_table
+from sim.rules import misinformation as mis
 from sim.rules.budget import fits_budget
 from sim.rules.events import Events, LearnerFlows, StepRecord, contact_kind
 from sim.rules.forgetting import forget_unused
@@ -33,6 +34,7 @@ from sim.rules.help import (
     store_answers,
 )
 from sim.rules.innovation import innovation_offers
+from sim.rules.misinformation import Misinformation
 from sim.rules.sharing import share
 from sim.rules.stifling import stifle
 from sim.rules.tie_dynamics import update_ties
@@ -135,6 +137,11 @@ class LearningModel(mesa.Model):
         # Per flat (learner, item): has the learner stopped sharing it (stifling)?
         stifling = sc.sharing.enabled and sc.sharing.p_stifle > 0
         self.stifled = np.zeros(n * self.items.n_items, dtype=bool) if stifling else None
+        # Misconceptions and their correction (sim.rules.misinformation): None when off.
+        self.has_misconceptions = bool((self.items.rival >= 0).any())
+        self.misinformation = None
+        if sc.correction.enabled and self.has_misconceptions:
+            self.misinformation = Misinformation.create(self.items.rival, n)
         # Items that became known in the last step, as flat indices (cascade passes them on).
         self.newly_aware = np.flatnonzero(self.knowledge.ravel() > 0)
         self.record = StepRecord()
@@ -255,6 +262,8 @@ class LearningModel(mesa.Model):
         """Advance one step (one day): share, ask, then apply all changes together."""
         sc, rs, k0, items = self.scenario, self.streams, self.knowledge, self.items
         rec = StepRecord()
+        mi = self.misinformation
+        refused = None if mi is None else mi.refused(k0, sc.knowledge.deep_threshold, self.steps)
         push, redundant = Events.empty(), np.zeros(2, dtype=np.int64)
         if sc.sharing.enabled:
             push, redundant = share(
@@ -266,6 +275,7 @@ class LearningModel(mesa.Model):
             q = ask(
                 k0, self.ties, sc, self._p_ask, self.interest, items.item_topic,
                 self.member, self.helpfulness, self.repository, rs["help"],
+                *(() if mi is None else ((mi.wrong, refused), mi.withdrawn)),
             )  # fmt: skip
         answers = q.answers
         rec.questions = len(q.asked)
@@ -285,6 +295,9 @@ class LearningModel(mesa.Model):
         if self.stifled is not None and len(push):
             p_stifle = sc.sharing.p_stifle
             rec.stifled_sharers = stifle(self.stifled, k0, push, p_stifle, rs["stifling"])
+        corr = mis.step_corrections(
+            mi, k0, self.ties, push, q, self.member, self.repository, sc, rs["misinformation"]
+        )
 
         # Every source offers its gains; each learner takes the best per item.
         offers, chosen = Offers(), Events.empty()
@@ -304,6 +317,8 @@ class LearningModel(mesa.Model):
         innovation_offers(
             offers, k0, sc.innovation, self.interest, items.item_topic, rs["innovation"]
         )
+        if mi is not None:
+            mis.correction_offers(offers, mi, k0, corr, sc, items.complexity, refused)
         rec.exposures_by_kind = rec.exposures_by_kind + redundant
         rec.redundant_by_kind = rec.redundant_by_kind + redundant
         rec.exposures = int(rec.exposures_by_kind.sum())
@@ -314,19 +329,30 @@ class LearningModel(mesa.Model):
             applied.gain, cut_learner, cut_kind,
         )  # fmt: skip
         rec.knowledge_lost = forget_unused(new_k.reshape(-1), offers.used(), sc.forgetting)
+        if self.has_misconceptions:  # corrected learners drop misconceptions, and counters
+            mis.finish_step(mi, rec, new_k, corr, items.rival, push, q, chosen, sc, self.steps)
         if sc.sharing.policy == Policy.CASCADE:
             old, flat = k0.reshape(-1), new_k.reshape(-1)
             self.newly_aware = np.flatnonzero((old == 0) & (flat > 0))
         self.knowledge = new_k
+        self._store_and_tie(k0, push, answers, chosen, rec)
+        self.record = rec
+        self._record_step()
 
-        if sc.community.enabled and sc.community.repository and len(chosen):
-            store_answers(self.repository, k0, chosen, self.member)
+    def _store_and_tie(self, k0, push: Events, answers: Events, chosen: Events, rec) -> None:
+        """The end of a step: the repository (stored answers, policing), then the ties."""
+        sc, rs, mi = self.scenario, self.streams, self.misinformation
+        repository = sc.community.enabled and sc.community.repository
+        if repository and len(chosen):
+            closed = None if mi is None else mi.withdrawn
+            store_answers(self.repository, k0, chosen, self.member, closed)
+        if repository and mi is not None:
+            rs_mi, member = rs["misinformation"], self.member
+            rec.withdrawn_answers = mis.police(mi, self.repository, k0, member, sc, rs_mi)
         if sc.ties.enabled:
             rec.ties_formed, rec.ties_dissolved = update_ties(
                 self.ties, push, answers, chosen, sc, self.member, self.steps, rs["ties"]
             )
-        self.record = rec
-        self._record_step()
 
     def _record_step(self) -> None:
         """Record the metrics of the current step; stop `running` after the last step."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import reference_misinformation as rm
 from sim.agents import Learner
 from sim.model import LearningModel
 from sim.rules.common import at_knowledge_precision, linear_in_strength
@@ -116,15 +117,22 @@ class ReferenceLearner(Learner):
             j
             for j in range(m.n_items)
             if m.interest[self.index, m.items.item_topic[j]] and k[j] < goal
-        ]
+            and not rm.refused(m, self.index, j)  # a misconception it knows to be wrong
+        ]  # fmt: skip
         if not needs:
             return
         item = needs[int(rng.integers(len(needs)))]
         level = float(k[item])
         m.questions += 1
         m.askers.append(self.index)
+        m.asked_items.append(item)
         member = bool(m.member[self.index])
-        if cm.enabled and cm.repository and member and m.repository[item] > level:
+        mi = m.misinformation
+        if cm.enabled and cm.repository and member and mi is not None and mi.withdrawn[item]:
+            if rng.random() < cm.p_find:  # the correction that replaced a wrong answer
+                m.pending_fixes.append((self.index, item))
+                return
+        elif cm.enabled and cm.repository and member and m.repository[item] > level:
             if rng.random() < cm.p_find:
                 m.pending_repository.append((self.index, item))
                 return
@@ -151,6 +159,8 @@ class ReferenceLearner(Learner):
             )
             if rng.random() < p:
                 m.pending_answers.append(Interaction(h, self.index, item, tie, s, True))
+        if mi is not None and mi.column[item] >= 0:
+            rm.correct_question(m, self.index, item, contacts, member)
 
     # ------------------------------------------------------------------ on one's own
 
@@ -224,6 +234,9 @@ class ReferenceModel(LearningModel):
         self.pending_repository: list[tuple[int, int]] = []
         self.pending_innovation: list[tuple[int, int, float]] = []
         self.pending_ties: list[tuple[int, int, int]] = []
+        self.pending_corrections: list[tuple] = []  # made on questions (reference_misinformation)
+        self.pending_fixes: list[tuple[int, int]] = []  # corrections found in the repository
+        self.asked_items: list[int] = []
         self.questions = 0
         self.askers: list[int] = []
         self.cut: list[tuple[int, int]] = []  # (learner, contact kind) without time for it
@@ -235,14 +248,21 @@ class ReferenceModel(LearningModel):
         push, answers = self._apply_budget(self.pending_push, self.pending_answers, rec)
         if self.stifled is not None:
             rec.stifled_sharers = self._stifle(push)
+        mi = self.misinformation
+        self.corrections = [] if mi is None else rm.step_corrections(self, push)
         chosen = self._choose_answers(answers)
         self._apply_learning(push, answers, chosen, rec)
         rec.flows = self._flows(chosen)
+        if self.has_misconceptions:
+            rm.record(self, rec, push, chosen, self.asked_items)
         if sc.community.enabled and sc.community.repository:
             for a in chosen:
-                if self.member[a.src] and self.member[a.dst]:
+                closed = mi is not None and mi.withdrawn[a.item]  # no more wrong answers stored
+                if self.member[a.src] and self.member[a.dst] and not closed:
                     level = float(self.k0[a.src, a.item])
                     self.repository[a.item] = max(self.repository[a.item], level)
+            if mi is not None:
+                rec.withdrawn_answers = rm.police(self)
         if sc.ties.enabled:
             self._apply_ties(push, answers, chosen, rec)
         self.record = rec
@@ -265,6 +285,7 @@ class ReferenceModel(LearningModel):
             gain=np.array([g for _, _, g in self.applied], dtype=np.float64),
             cut_learner=ints(a for a, _ in self.cut),
             cut_kind=ints(k for _, k in self.cut),
+            corrected=ints(c[0] for c in self.corrections),
         )
 
     def _stifle(self, push: list[Interaction]) -> int:
@@ -343,7 +364,11 @@ class ReferenceModel(LearningModel):
         candidates: dict[tuple[int, int], list[tuple[float, int]]] = {}
         used: set[tuple[int, int]] = set()
 
+        corrected = {(c[0], c[1]) for c in self.corrections}
+
         def offer(agent: int, item: int, g: float, channel: Channel) -> None:
+            if (agent, item) in corrected or rm.refused(self, agent, item):
+                g = 0.0  # a misconception it knows to be wrong teaches nothing
             candidates.setdefault((agent, item), []).append((g, int(channel)))
 
         rec.exposures = len(push)
@@ -401,6 +426,8 @@ class ReferenceModel(LearningModel):
         for who, item, g in self.pending_innovation:
             offer(who, item, g, Channel.INNOVATION)
             used.add((who, item))
+        if self.corrections:
+            rm.offer_corrections(self, self.corrections, offer, used)
 
         self._apply_offers(candidates, used, rec)
 
@@ -429,6 +456,9 @@ class ReferenceModel(LearningModel):
                 mask[agent, item] = True
             before, new_k = new_k, forget(new_k, mask, fg.rate, fg.floor)
             rec.knowledge_lost = forgotten(before, new_k)
+        if self.misinformation is not None:
+            rec.misconceptions_displaced = rm.resolve(self, new_k, self.corrections)
+            rec.corrections = np.bincount([c[5] for c in self.corrections], minlength=3)
         if sc.sharing.policy == Policy.CASCADE:
             self.newly_aware = np.flatnonzero((k0.ravel() == 0) & (new_k.ravel() > 0))
         self.knowledge = new_k

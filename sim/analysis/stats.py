@@ -185,7 +185,9 @@ def summarise_replications(ts: pd.DataFrame) -> pd.DataFrame:
       ties divided by the total exposures over them; ``p_novel_weak`` / ``_strong``: total
       novel exposures over weak / strong ties divided by the total exposures over them (the
       probability that an exposure over a tie of that kind made its learner aware); NaN
-      without exposures of that kind.
+      without exposures of that kind;
+    - ``peak_share_misinformed``: the largest ``share_misinformed`` of the run (how far the
+      misconceptions travelled; the last step's value says how much of them is left).
 
     Derived columns appear only when their inputs are present.
 
@@ -227,6 +229,19 @@ def summarise_replications(ts: pd.DataFrame) -> pd.DataFrame:
     ]:
         if weak in totals.columns and strong in totals.columns:
             derived[name] = _share(totals[weak], totals[strong])
+    derived |= _per_kind_shares(totals)
+    if "share_misinformed" in ts.columns:
+        derived["peak_share_misinformed"] = by_replication["share_misinformed"].max()
+
+    extra = pd.DataFrame(
+        {name: s.reindex(index).to_numpy() for name, s in derived.items()}, index=summary.index
+    )
+    return pd.concat([summary, extra], axis=1)
+
+
+def _per_kind_shares(totals: pd.DataFrame) -> dict[str, pd.Series]:
+    """``redundancy_total_<kind>`` and ``p_novel_<kind>`` from the run totals of the flows."""
+    out = {}
     for kind in ("weak", "strong"):
         for name, part in [
             (f"redundancy_total_{kind}", f"redundant_exposures_{kind}"),
@@ -234,12 +249,8 @@ def summarise_replications(ts: pd.DataFrame) -> pd.DataFrame:
         ]:
             if part in totals.columns and f"exposures_{kind}" in totals.columns:
                 whole = totals[f"exposures_{kind}"].astype(float)
-                derived[name] = (totals[part].astype(float) / whole.where(whole > 0)).astype(float)
-
-    extra = pd.DataFrame(
-        {name: s.reindex(index).to_numpy() for name, s in derived.items()}, index=summary.index
-    )
-    return pd.concat([summary, extra], axis=1)
+                out[name] = (totals[part].astype(float) / whole.where(whole > 0)).astype(float)
+    return out
 
 
 def describe(

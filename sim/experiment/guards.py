@@ -136,6 +136,8 @@ def run_memory(scenario: Scenario, n_ties: int | None = None) -> RunMemory:
     )
     events = _events(s, ties)
     asking = 7 * n * min(1.0, s.help.p_ask) * m if s.help.enabled else 0.0  # needs per item
+    if s.correction.enabled and any(c.misconception_of for c in s.knowledge.item_classes):
+        asking += n * m  # the refused (learner, item) pairs, a bool each
     step = max(
         _STEP_PER_PAIR * n * m + _PER_EVENT * events + asking,
         _KNOWLEDGE * n * m + _KEPT_PER_EVENT * events + structure,
@@ -164,9 +166,13 @@ def state_bytes(scenario: Scenario, ties: float) -> float:
         holders = c.seeding.n_holders if c.seeding.agents is None else len(c.seeding.agents)
         seeded += c.n_items * holders
     stifled = n * m if scenario.sharing.p_stifle > 0 else 0  # bool per (learner, item)
+    wrong = sum(c.n_items for c in k.item_classes if c.misconception_of is not None)
+    # Correction: per (learner, misconception) the resistance (int64) and a flag (bool).
+    correcting = 9 * n * wrong if scenario.correction.enabled else 0
     return (
         _KNOWLEDGE * n * m
         + stifled
+        + correcting
         + _PER_SEEDED * seeded
         + n * k.n_topics  # interest, bool per (learner, topic)
         + _PER_LEARNER * n

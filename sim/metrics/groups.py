@@ -19,6 +19,8 @@ aware, share deep) or by the aware pairs (mean depth) (tested).
 | `questions` | questions the group's learners asked this step |
 | `answers_given`, `answers_received` | answers learned from, given by / to the group's learners |
 | `no_time_<kind>` | shares and answers the group's learners had no time for this step, by kind |
+| `share_misinformed` | share of the group's (learner, misconception) pairs held (0 if none) |
+| `corrected` | the group's learners corrected this step (`sim.rules.misinformation`) |
 """
 
 from __future__ import annotations
@@ -37,7 +39,15 @@ MEMBER_LABELS = ["non_member", "member"]
 """Labels of the membership grouping, by membership (False, True)."""
 
 STOCK_COLUMNS = ["share_aware", "mean_depth", "share_deep"]
-VALUE_COLUMNS = ["n_learners", *STOCK_COLUMNS, *GAIN_COLUMNS, *HELP_COLUMNS, *CUT_COLUMNS]
+MISINFORMATION_COLUMNS = ["share_misinformed", "corrected"]
+VALUE_COLUMNS = [
+    "n_learners",
+    *STOCK_COLUMNS,
+    *GAIN_COLUMNS,
+    *HELP_COLUMNS,
+    *CUT_COLUMNS,
+    *MISINFORMATION_COLUMNS,
+]
 """The measured columns of a group row, in order."""
 
 
@@ -76,6 +86,8 @@ def group_step(m: Any) -> np.ndarray:
     flows: LearnerFlows = m.record.flows
     k = np.ascontiguousarray(m.knowledge)
     deep = float(at_knowledge_precision(m.scenario.knowledge.deep_threshold, k))
+    wrong = np.flatnonzero(m.items.rival >= 0)
+    held = (k[:, wrong] > 0).sum(axis=1) if len(wrong) else None
     parts = []
     for _, codes, labels, n in groupings(m):
         g = len(labels)
@@ -96,6 +108,10 @@ def group_step(m: Any) -> np.ndarray:
         if len(flows.cut_kind):
             at = codes[flows.cut_learner] * len(CONTACT_KINDS) + flows.cut_kind
             out[:, _CUTS] = np.bincount(at, minlength=g * len(CONTACT_KINDS)).reshape(g, -1)
+        if held is not None:
+            out[:, _CUTS.stop] = _divide(np.bincount(codes, held, minlength=g), n * len(wrong))
+        if len(flows.corrected):
+            out[:, _CUTS.stop + 1] = np.bincount(codes[flows.corrected], minlength=g)
         parts.append(out)
     return parts[0] if len(parts) == 1 else np.vstack(parts)
 
@@ -143,7 +159,7 @@ def groups_table(m: Any, steps: list[np.ndarray]) -> pd.DataFrame:
     return table
 
 
-COUNT_COLUMNS = ["n_learners", *HELP_COLUMNS, *CUT_COLUMNS]
+COUNT_COLUMNS = ["n_learners", *HELP_COLUMNS, *CUT_COLUMNS, "corrected"]
 """The whole-number columns of a group row."""
 
 

@@ -20,6 +20,8 @@ gives the run's total of the population column of the same name (tested).
 | `answers_given`, `answers_received` | answers learned from, given by / to it so far |
 | `gain_via_<channel>` | mastery it gained so far by channel (as the population columns) |
 | `no_time_<kind>` | shares and answers it had no time for so far (budget full), by kind |
+| `misconceptions` | misconception items it holds now (mastery > 0) |
+| `corrected` | times it was corrected so far (`sim.rules.misinformation`) |
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ LEARNER_COLUMNS: dict[str, str] = {
     **dict.fromkeys(HELP_COLUMNS, "int64"),
     **dict.fromkeys(GAIN_COLUMNS, "float64"),
     **dict.fromkeys(CUT_COLUMNS, "int64"),
+    "misconceptions": "int64",
+    "corrected": "int64",
 }
 """The columns of the learner table and their types, in order."""
 
@@ -110,6 +114,7 @@ class LearnerTally:
             self.answers_received = np.zeros(n_agents, dtype=np.int64)
             self.gains = np.zeros((n_agents, len(Channel)))
             self.no_time = np.zeros((n_agents, len(CONTACT_KINDS)), dtype=np.int64)
+            self.corrected = np.zeros(n_agents, dtype=np.int64)
 
     def add(self, flows: LearnerFlows) -> None:
         """Add one step's flows."""
@@ -120,6 +125,7 @@ class LearnerTally:
         np.add.at(self.answers_received, flows.answered_to, 1)
         np.add.at(self.gains, (flows.gain_learner, flows.gain_channel), flows.gain)
         np.add.at(self.no_time, (flows.cut_learner, flows.cut_kind), 1)
+        np.add.at(self.corrected, flows.corrected, 1)
 
 
 def answers_concentration(tally: LearnerTally) -> tuple[float, float]:
@@ -181,4 +187,6 @@ def learner_table(m: Any) -> pd.DataFrame:
         table[name] = gains[:, j]
     for j, name in enumerate(CUT_COLUMNS):
         table[name] = tally.no_time[:, j].copy()
+    table["misconceptions"] = (k[:, m.items.rival >= 0] > 0).sum(axis=1).astype(np.int64)
+    table["corrected"] = tally.corrected.copy()
     return pd.DataFrame(table)[list(LEARNER_COLUMNS)]

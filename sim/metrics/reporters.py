@@ -227,6 +227,61 @@ def stifled_sharers(m: Model) -> float:
     return float(m.record.stifled_sharers)
 
 
+# ----------------------------------------------------------------------------- misinformation
+
+
+def share_misinformed(m: Model) -> float:
+    """Share of (learner, misconception) pairs held (mastery > 0); 0 without misconceptions."""
+    wrong = m.items.rival >= 0
+    cells = m.n_agents * int(wrong.sum())
+    return int(_item_stats(m)[0][wrong].sum()) / cells if cells else 0.0
+
+
+def misinformation_exposures_weak(m: Model) -> float:
+    """Noticed shares of a misconception over weak ties this step (after the time budget)."""
+    return float(m.record.misinformation_exposures[TieKind.WEAK])
+
+
+def misinformation_exposures_strong(m: Model) -> float:
+    """Noticed shares of a misconception over strong ties this step."""
+    return float(m.record.misinformation_exposures[TieKind.STRONG])
+
+
+def misconception_questions(m: Model) -> float:
+    """Questions asked about a misconception this step (the wrong answer is what they get)."""
+    return float(m.record.misconception_questions)
+
+
+def misinformation_answers(m: Model) -> float:
+    """Answers about a misconception received: from a helper learned from, or stored ones."""
+    return float(m.record.misinformation_answers)
+
+
+def corrections_tie(m: Model) -> float:
+    """Learners corrected over a tie this step (as sharers or askers of a misconception)."""
+    return float(m.record.corrections[0])
+
+
+def corrections_community(m: Model) -> float:
+    """Askers of a misconception corrected by a community member without a tie."""
+    return float(m.record.corrections[1])
+
+
+def corrections_repository(m: Model) -> float:
+    """Askers who found the correction that replaced a withdrawn wrong answer."""
+    return float(m.record.corrections[2])
+
+
+def misconceptions_displaced(m: Model) -> float:
+    """(learner, misconception) pairs dropped because the learner now holds the rival deeply."""
+    return float(m.record.misconceptions_displaced)
+
+
+def withdrawn_answers(m: Model) -> float:
+    """Stored wrong answers withdrawn this step (flagged by `flags_to_withdraw` members)."""
+    return float(m.record.withdrawn_answers)
+
+
 def knowledge_lost(m: Model) -> float:
     """Mastery lost to forgetting this step, summed over (learner, item) pairs."""
     return float(m.record.knowledge_lost)

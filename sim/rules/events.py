@@ -121,6 +121,7 @@ class LearnerFlows:
         gain: its size (as in `StepRecord.gain_by_channel`).
         cut_learner: the learner whose time budget was full, per cut (learner, contact).
         cut_kind: the `CONTACT_KINDS` code of that contact.
+        corrected: the learner of each correction (`sim.rules.misinformation`).
     """
 
     asked: np.ndarray
@@ -131,12 +132,13 @@ class LearnerFlows:
     gain: np.ndarray
     cut_learner: np.ndarray
     cut_kind: np.ndarray
+    corrected: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @staticmethod
     def none() -> LearnerFlows:
         """A step in which nothing happened."""
         z = np.zeros(0, dtype=np.int64)
-        return LearnerFlows(z, z, z, z, z, np.zeros(0), z, z)
+        return LearnerFlows(z, z, z, z, z, np.zeros(0), z, z, z)
 
 
 @dataclass
@@ -164,4 +166,15 @@ class StepRecord:
     ties_dissolved: int = 0
     knowledge_lost: float = 0.0  # mastery forgotten, summed over (learner, item) pairs
     stifled_sharers: int = 0  # (learner, item) pairs whose sharing stopped (stifling)
+    # Misconceptions (sim.rules.misinformation): noticed shares of one per TieKind, questions
+    # about one, answers about one received, corrections per CORRECTION_CHANNELS code,
+    # pairs displaced by deep mastery of the rival, stored answers withdrawn.
+    misinformation_exposures: np.ndarray = field(
+        default_factory=lambda: np.zeros(2, dtype=np.int64)
+    )
+    misconception_questions: int = 0
+    misinformation_answers: int = 0
+    corrections: np.ndarray = field(default_factory=lambda: np.zeros(3, dtype=np.int64))
+    misconceptions_displaced: int = 0
+    withdrawn_answers: int = 0
     flows: LearnerFlows = field(default_factory=LearnerFlows.none)

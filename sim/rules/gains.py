@@ -41,6 +41,7 @@ class Offers:
         self._gains: list[np.ndarray] = []
         self._channels: list[np.ndarray] = []
         self._used: list[np.ndarray] = []
+        self._refused: np.ndarray | None = None
 
     def add(self, targets: np.ndarray, gains: np.ndarray, channels: np.ndarray) -> None:
         """Offer `gains` to the flat (learner * n_items + item) `targets` over `channels`."""
@@ -52,16 +53,23 @@ class Offers:
         """Mark flat (learner * n_items + item) knowledge as used this step (not forgotten)."""
         self._used.extend(flat)
 
+    def refuse(self, refused: np.ndarray) -> None:
+        """Offers to the flat (learner * n_items + item) knowledge where `refused` teach nothing.
+
+        A learner refuses a misconception it knows to be wrong (`sim.rules.misinformation`).
+        """
+        self._refused = refused
+
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(targets, gains, channels) as flat arrays, one entry per offer."""
         z = np.zeros(0, dtype=np.int64)
         if not self._targets:
             return z, np.zeros(0), z
-        return (
-            np.concatenate(self._targets).astype(np.int64),
-            np.concatenate(self._gains),
-            np.concatenate(self._channels).astype(np.int64),
-        )
+        targets = np.concatenate(self._targets).astype(np.int64)
+        gains = np.concatenate(self._gains)
+        if self._refused is not None:
+            gains = np.where(self._refused[targets], 0.0, gains)
+        return targets, gains, np.concatenate(self._channels).astype(np.int64)
 
     def used(self) -> np.ndarray:
         """Flat indices of the knowledge used this step (repeats allowed)."""

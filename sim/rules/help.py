@@ -32,11 +32,20 @@ class Questions:
         asked: the learners who asked (one question each).
         repository_hits: (asker, item) of the questions answered from the repository.
         answers: every answer given by a tie or a community member (before the time budget).
+        put: (asker, item) of the questions put to ties and the community.
+        repository_corrections: (asker, item) of the questions about a misconception whose
+            stored answer was withdrawn, answered by the correction that replaced it
+            (`sim.rules.misinformation`).
     """
 
     asked: np.ndarray
     repository_hits: tuple[np.ndarray, np.ndarray]
     answers: Events
+    put: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    repository_corrections: tuple[np.ndarray, np.ndarray] = (
+        np.zeros(0, np.int64),
+        np.zeros(0, np.int64),
+    )
 
     @staticmethod
     def none() -> Questions:
@@ -56,6 +65,8 @@ def ask(
     helpfulness: np.ndarray,
     repository: np.ndarray,
     rng: np.random.Generator,
+    refused: tuple[np.ndarray, np.ndarray] | None = None,
+    withdrawn: np.ndarray | None = None,
 ) -> Questions:
     """Who asks what, what the repository holds for them, and who answers.
 
@@ -70,26 +81,38 @@ def ask(
         helpfulness: per learner, in [0, 1].
         repository: per item, mastery of the best stored answer (0 = none).
         rng: the run's random generator.
+        refused: (misconception items, per (learner, misconception) whether it is refused):
+            refused misconceptions are no need (`sim.rules.misinformation`); None: none are.
+        withdrawn: per item, whether its stored wrong answer was replaced by a correction,
+            which members who look the question up find; None: none was.
     """
     hc, cm = sc.help, sc.community
     askers = np.flatnonzero(rng.random(len(p_ask)) < p_ask)
     # At `goal` (in the knowledge's precision) an item is no longer a need.
     needs = interest[askers][:, item_topic] & (k0[askers] < at_knowledge_precision(hc.goal, k0))
+    if refused is not None:
+        needs[:, refused[0]] &= ~refused[1][askers]
     item = random_true_column(needs, rng)
     askers, item = askers[item >= 0], item[item >= 0]
     asked = askers
     z = np.zeros(0, np.int64)
-    repo_hits = (z, z)
+    repo_hits = repo_fixes = (z, z)
     if cm.enabled and cm.repository and len(askers):
         level = k0[askers, item]
         stored = member[askers] & (repository[item] > level)
-        found = stored & (rng.random(len(askers)) < cm.p_find)
-        repo_hits = (askers[found], item[found])
+        fixed = np.zeros(len(askers), dtype=bool)
+        if withdrawn is not None:  # the correction stands where the wrong answer was
+            fixed = member[askers] & withdrawn[item]
+            stored &= ~fixed
+        found = (stored | fixed) & (rng.random(len(askers)) < cm.p_find)
+        if withdrawn is not None:
+            repo_fixes = (askers[found & fixed], item[found & fixed])
+        repo_hits = (askers[found & stored], item[found & stored])
         askers, item = askers[~found], item[~found]
     if len(askers) == 0:
-        return Questions(asked, repo_hits, Events.empty())
+        return Questions(asked, repo_hits, Events.empty(), (askers, item), repo_fixes)
     answers = _answers(k0, ties, askers, item, hc, cm, member, helpfulness, rng)
-    return Questions(asked, repo_hits, answers)
+    return Questions(asked, repo_hits, answers, (askers, item), repo_fixes)
 
 
 def _answers(k0, t, askers, item, hc: HelpConfig, cm: CommunityConfig, member, helpfulness, rng):
@@ -252,13 +275,21 @@ def repository_offers(
 
 
 def store_answers(
-    repository: np.ndarray, k0: np.ndarray, chosen: Events, member: np.ndarray
+    repository: np.ndarray,
+    k0: np.ndarray,
+    chosen: Events,
+    member: np.ndarray,
+    closed: np.ndarray | None = None,
 ) -> None:
     """Answers learned from, between members, go into the repository (seed 001 comments).
 
     The repository keeps, per item, the mastery of the best answer stored (in place).
+    `closed` (per item) marks questions whose wrong answer was withdrawn: nothing more is
+    stored for them.
     """
     stored = member[chosen.src] & member[chosen.dst]
+    if closed is not None:
+        stored &= ~closed[chosen.item]
     if stored.any():
         level = k0[chosen.src[stored], chosen.item[stored]].astype(np.float64)
         np.maximum.at(repository, chosen.item[stored], level)

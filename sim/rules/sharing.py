@@ -85,13 +85,16 @@ def redundant_can_be_skipped(sc: Scenario) -> bool:
     """Whether a redundant exposure changes nothing but the counters in this scenario.
 
     It does change more when it costs time (budget), strengthens a tie (tie dynamics),
-    keeps knowledge from being forgotten or makes its sharer lose interest (stifling).
+    keeps knowledge from being forgotten or makes its sharer lose interest (stifling); and
+    a share of a misconception is counted apart.
     """
     return (
         sc.population.time_budget is None
         and not sc.ties.enabled
         and not (sc.forgetting.enabled and sc.forgetting.rate > 0)
         and sc.sharing.p_stifle == 0  # a redundant share can make its sharer lose interest
+        # Shares of a misconception are counted by tie kind (misinformation_exposures_*).
+        and all(c.misconception_of is None for c in sc.knowledge.item_classes)
     )
 
 

@@ -123,6 +123,7 @@ def _item_class_problems(s: Scenario) -> list[tuple[str, str]]:
         where = f"knowledge.item_classes.{i}"
         if names.count(c.name) > 1:
             out.append((f"{where}.name", f"class names must be unique ('{c.name}' repeats)"))
+        out += _misconception_problems(s, i)
         sd = c.seeding
         if sd.agents is not None:
             # edge_list: the file's node ids, checked when the file is read.
@@ -150,6 +151,33 @@ def _item_class_problems(s: Scenario) -> list[tuple[str, str]]:
                     )
                 )
     return out
+
+
+def _misconception_problems(s: Scenario, i: int) -> list[tuple[str, str]]:
+    """A misconception class names another, correct class with as many items."""
+    classes = s.knowledge.item_classes
+    c, where = classes[i], f"knowledge.item_classes.{i}.misconception_of"
+    if c.misconception_of is None:
+        return []
+    by_name = {x.name: x for x in classes}
+    rival = by_name.get(c.misconception_of)
+    others = [x.name for x in classes if x.misconception_of is None and x.name != c.name]
+    if rival is None or rival is c or rival.misconception_of is not None:
+        return [
+            (
+                where,
+                f"must name a class of correct items: one of {others} (got {c.misconception_of!r})",
+            )
+        ]
+    if rival.n_items != c.n_items:
+        return [
+            (
+                where,
+                f"class '{c.name}' needs as many items as '{rival.name}' ({rival.n_items}), "
+                f"one misconception per correct item (got {c.n_items})",
+            )
+        ]
+    return []
 
 
 def _other_problems(s: Scenario) -> list[tuple[str, str]]:

@@ -10,13 +10,19 @@ from __future__ import annotations
 from enum import Enum, StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from sim.scenario.checks import MAX_ITEMS, MAX_TOPICS, cross_field_problems
 from sim.scenario.kinds import Engine, Generator, PartnerChoice, Policy, SeedStrategy
-
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+from sim.scenario.sections import (
+    CorrectionConfig,
+    ForgettingConfig,
+    InnovationConfig,
+    MetricsConfig,
+    Probability,
+    _Section,
+)
 
 
 def _choice(kind: type[Enum]) -> Any:
@@ -52,19 +58,6 @@ class WeightToStrength(StrEnum):
 
 
 WeightToStrengthChoice = _choice(WeightToStrength)
-
-
-class _Section(BaseModel):
-    """Base for every schema section: frozen, and unknown keys are errors."""
-
-    # allow_inf_nan=False: no parameter means anything at inf or nan, and an unbounded field
-    # (e.g. bridges_per_agent) would otherwise let .inf through to the model.
-    # strict=True: no coercion, so `steps: true` is not 1 and `p_share: "0.1"` (quoted) is not
-    # a number; a whole number is still accepted where a float is expected (`decay: 0`).
-    # Choices (enums) are read from their YAML text: their fields say `strict=False`.
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False, strict=True
-    )
 
 
 class PopulationConfig(_Section):
@@ -220,6 +213,13 @@ class ItemClassConfig(_Section):
         description=(
             "Distinct tied holders a learner needs before shared exposures take effect "
             "(complex contagion, Centola & Macy 2007); 1 = simple contagion."
+        ),
+    )
+    misconception_of: str | None = Field(
+        None,
+        description=(
+            "Name of another class: this class's items are misconceptions, item i a wrong "
+            "version of that class's item i, on its topic (see correction); none = correct items."
         ),
     )
     seeding: SeedingConfig = Field(default_factory=SeedingConfig)
@@ -392,55 +392,6 @@ class TiesConfig(_Section):
     )
 
 
-class ForgettingConfig(_Section):
-    """Unused knowledge decays (seed 002)."""
-
-    enabled: bool = Field(True, description="Switch forgetting on or off.")
-    rate: Probability = Field(0.002, description="Per step, unused mastery shrinks by this share.")
-    floor: Probability = Field(
-        0.01, description="Mastery below this is lost entirely (back to unaware)."
-    )
-
-
-class InnovationConfig(_Section):
-    """Learning on one's own (training, discovery), so knowledge keeps entering."""
-
-    enabled: bool = Field(True, description="Switch innovation on or off.")
-    p_innovate: Probability = Field(
-        0.001, description="Probability per step that a learner learns an item on its own."
-    )
-    gain: Probability = Field(
-        0.3, description="Share of the gap to full mastery closed by one innovation."
-    )
-
-
-GROUPS_DOC = "Record the population metrics per group and members vs non-members (groups.parquet)."
-LEARNERS_DOC = "Record each learner's state and flows at the tie-snapshot steps (learners.parquet)."
-
-
-class MetricsConfig(_Section):
-    """What is recorded besides the per-step metrics."""
-
-    structure_every: int = Field(
-        10,
-        ge=0,
-        description=(
-            "Record the costly structural metrics (clustering, components, overlap) every "
-            "this many steps; 0 = never."
-        ),
-    )
-    snapshot_every: int = Field(
-        0,
-        ge=0,
-        description=(
-            "Save the tie network (ties.parquet) every this many steps and at the last step; "
-            "0 = the last step only."
-        ),
-    )
-    groups: bool = Field(True, description=GROUPS_DOC)
-    learners: bool = Field(True, description=LEARNERS_DOC)
-
-
 class Scenario(_Section):
     """A whole scenario: one YAML file, validated and frozen."""
 
@@ -477,6 +428,7 @@ class Scenario(_Section):
     ties: TiesConfig = Field(default_factory=TiesConfig)
     forgetting: ForgettingConfig = Field(default_factory=ForgettingConfig)
     innovation: InnovationConfig = Field(default_factory=InnovationConfig)
+    correction: CorrectionConfig = Field(default_factory=CorrectionConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
 
     @property

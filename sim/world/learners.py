@@ -26,6 +26,9 @@ class Items:
         item_topic: topic per item (items are dealt to topics in turn).
         complexity: per item, in [0, 1): how hard it is to learn deeply.
         sources_required: per item, the tied holders a share needs to teach (1 = simple).
+        rival: per item of a misconception class (`misconception_of`), the correct item it
+            is a wrong version of; -1 for a correct item. A misconception is on its rival's
+            topic.
     """
 
     class_names: list[str]
@@ -33,6 +36,7 @@ class Items:
     item_topic: np.ndarray
     complexity: np.ndarray
     sources_required: np.ndarray
+    rival: np.ndarray
 
     @classmethod
     def from_scenario(cls, sc: Scenario) -> Items:
@@ -40,12 +44,23 @@ class Items:
         k = sc.knowledge
         classes = k.item_classes
         item_class = np.repeat(np.arange(len(classes)), [c.n_items for c in classes])
+        first = np.cumsum([0] + [c.n_items for c in classes])
+        by_name = {c.name: i for i, c in enumerate(classes)}
+        rival = np.full(len(item_class), -1, dtype=np.int64)
+        for i, c in enumerate(classes):
+            if c.misconception_of is not None:
+                j = by_name[c.misconception_of]
+                rival[first[i] : first[i + 1]] = np.arange(first[j], first[j + 1])
+        topic = np.arange(len(item_class)) % k.n_topics
+        wrong = rival >= 0
+        topic[wrong] = topic[rival[wrong]]
         return cls(
             class_names=[c.name for c in classes],
             item_class=item_class,
-            item_topic=np.arange(len(item_class)) % k.n_topics,
+            item_topic=topic,
             complexity=np.array([classes[c].complexity for c in item_class]),
             sources_required=np.array([classes[c].sources_required for c in item_class]),
+            rival=rival,
         )
 
     @property

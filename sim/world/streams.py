@@ -31,6 +31,7 @@ PURPOSES = (
     "ties",  # new-tie candidates: meetings, triadic closure, chance (step 3)
     "counting",  # splits a count drawn as one number by tie kind (decides no outcome)
     "stifling",  # who loses interest in sharing an item (sharing.p_stifle)
+    "misinformation",  # who corrects whom, who flags a stored answer (correction)
 )
 """The purposes, in the order of their child streams (append only: never reorder)."""
 
