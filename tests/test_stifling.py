@@ -4,9 +4,9 @@ With gossip on a complete graph, every share noticed and learned at once, one it
 first spreader, and `p_stifle: 1`, the model is the Maki & Thompson (1973) rumour model in
 synchronous time: each step every spreader calls one uniformly chosen other learner; an
 ignorant one called becomes a spreader (from the next step); a spreader whose call reaches
-a spreader or stifler becomes a stifler. `_synchronous_mt` below simulates exactly that,
-independently of the model's code, and the final share that never heard the rumour must
-agree in distribution.
+a spreader or stifler becomes a stifler. `maki_thompson_synchronous` (docs/validation_runs.py)
+simulates exactly that, independently of the model's code, and the final share that never
+heard the rumour must agree in distribution.
 
 The classic (asynchronous, continuous-time) result for large n is the root x of
 x = exp(-2 (1 - x)), x = 0.2032 (Maki & Thompson 1973; Sudbury 1985). Synchronous
@@ -17,87 +17,34 @@ anyone in it. `test_the_asynchronous_limit_is_the_known_root` pins the classic n
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import optimize
 
 from sim.engines import make_model
-from sim.scenario import as_scenario, load_scenario
+from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
+# The reference process lives with the page that quotes it (docs/validation.md, case 7).
+_spec = importlib.util.spec_from_file_location("validation_runs", ROOT / "docs/validation_runs.py")
+V = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("validation_runs", V)
+_spec.loader.exec_module(V)
 SYNCHRONOUS_1000 = 0.176
 """Share never hearing the rumour, synchronous Maki-Thompson, n = 1000 (docs/ODD.md: 17.6 %)."""
 
 
 def _rumour(n: int, engine: str, p_stifle: float = 1.0):
-    return as_scenario(
-        {
-            "name": "maki_thompson",
-            "steps": 400,
-            "engine": engine,
-            "population": {
-                "n_agents": n,
-                "time_budget": None,
-                "activity_sigma": 0.0,
-                "n_interests": 0,
-            },
-            "network": {"generator": "complete"},
-            "knowledge": {
-                "n_topics": 1,
-                "item_classes": [
-                    {"name": "rumour", "n_items": 1, "complexity": 0.0, "seeding": {"n_holders": 1}}
-                ],
-            },
-            "sharing": {
-                "policy": "gossip",
-                "p_share": 1.0,
-                "p_notice_min": 1.0,
-                "p_notice_max": 1.0,
-                "p_stifle": p_stifle,
-            },
-            "learning": {"surface_rate": 1.0, "bandwidth_min": 1.0, "bandwidth_max": 1.0},
-            "help": {"enabled": False},
-            "ties": {"enabled": False},
-            "forgetting": {"enabled": False},
-            "innovation": {"enabled": False},
-            "community": {"enabled": False},
-            "metrics": {"structure_every": 0},
-        }
-    )
+    """The validation case (scenarios/validation/rumour_complete.yaml) at n learners."""
+    over = [f"population.n_agents={n}", f"engine={engine}", f"sharing.p_stifle={p_stifle}"]
+    return V.load("rumour_complete", over)
 
 
 def _model_never_heard(n: int, engine: str, seeds: range) -> np.ndarray:
-    sc = _rumour(n, engine)
-    out = []
-    for seed in seeds:
-        m = make_model(sc, rng=seed)
-        while m.running:
-            m.step()
-            if m.steps > 1 and m.rows[-1]["exposures"] == 0:
-                break  # no spreader left: nothing changes any more
-        assert m.stifled is not None and m.rows[-1]["exposures"] == 0
-        out.append(1.0 - m.rows[-1]["share_aware"])
-    return np.array(out)
-
-
-def _synchronous_mt(n: int, rng: np.random.Generator) -> float:
-    """Share never told the rumour: synchronous Maki-Thompson on K_n from one spreader."""
-    state = np.zeros(n, dtype=np.int8)  # 0 ignorant, 1 spreader, 2 stifler
-    state[rng.integers(n)] = 1
-    while True:
-        spreaders = np.flatnonzero(state == 1)
-        if len(spreaders) == 0:
-            return float(np.mean(state == 0))
-        # A uniform other learner: draw from n - 1 and skip the caller.
-        called = rng.integers(n - 1, size=len(spreaders))
-        called += called >= spreaders
-        knew = state[called] != 0
-        new = state.copy()
-        new[called[~knew]] = 1
-        new[spreaders[knew]] = 2
-        state = new
+    return V.rumour_never_heard(_rumour(n, engine), seeds)
 
 
 @pytest.mark.parametrize(
@@ -106,7 +53,7 @@ def _synchronous_mt(n: int, rng: np.random.Generator) -> float:
 def test_rumour_spreading_is_maki_thompson(engine, n, replications):
     model = _model_never_heard(n, engine, range(replications))
     rng = np.random.default_rng(2026)
-    reference = np.array([_synchronous_mt(n, rng) for _ in range(400)])
+    reference = np.array([V.maki_thompson_synchronous(n, rng) for _ in range(400)])
     # Two independent samples of the same distribution: the difference of their means has
     # sd sqrt(s_a^2 / R_a + s_b^2 / R_b); 4 sd bound a false failure by 6e-5 (normal means).
     sd = np.sqrt(model.var(ddof=1) / len(model) + reference.var(ddof=1) / len(reference))
@@ -120,8 +67,9 @@ def test_rumour_spreading_is_maki_thompson(engine, n, replications):
 
 
 def test_the_asynchronous_limit_is_the_known_root():
-    x = optimize.brentq(lambda x: x - np.exp(-2.0 * (1.0 - x)), 0.01, 0.9)
+    x = V.maki_thompson_limit()
     assert x == pytest.approx(0.2032, abs=1e-4)
+    assert x == pytest.approx(np.exp(-2.0 * (1.0 - x)), abs=1e-12)
 
 
 def test_without_stifling_everyone_hears():
