@@ -5,8 +5,9 @@
     python docs/findings.py --check    # ... exit 1 with a diff if the page is stale
 
 It runs the six scenarios of the page (the four shipped setups and two controls) on common
-seeds, 40 replications each, in memory, then reruns the first 10 replications of two of them
-to keep their final tie networks for the removal analysis (Onnela et al. 2007): the same
+seeds, 40 replications each, in memory (and the misinformation and losing-interest
+comparisons of docs/findings_misinformation.py), then reruns the first 10 replications of two
+of them to keep their final tie networks for the removal analysis (Onnela et al. 2007): the same
 seeds, hence the same runs; and it runs the shipped sensitivity sweep
 (scenarios/sweeps/closed_community_sensitivity.yaml, Morris screening) in memory. Each
 block of the page (see docs/pages.py) is a table and the
@@ -29,7 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "docs"))
 
+import findings_misinformation as misinformation  # noqa: E402
 import pages  # noqa: E402
+from pages import number as _num  # noqa: E402
+from pages import signed as _signed  # noqa: E402
 
 from sim import api  # noqa: E402
 from sim.analysis import compare_plots, comparisons  # noqa: E402
@@ -144,23 +148,6 @@ OUTCOMES = [
     "time_to_50",
 ]
 """The outcomes whose paired differences the page quotes: one Holm family per scenario."""
-
-
-def _num(x: float, digits: int = 3) -> str:
-    """A number to `digits` significant figures, without exponent for page-sized values."""
-    if pd.isna(x):
-        return "nan"
-    x = float(x)
-    if x == 0:
-        return "0"
-    if abs(x) >= 10**digits:
-        return f"{x:,.0f}".replace(",", " ")
-    return f"{x:#.{digits}g}".rstrip(".")
-
-
-def _signed(x: float, digits: int = 3) -> str:
-    text = _num(x, digits)
-    return text if text.startswith("-") else f"+{text}"
 
 
 def _pct(x: float) -> str:
@@ -823,10 +810,16 @@ def sensitivity_block(table: pd.DataFrame) -> str:
     )
 
 
-def make_blocks(n: Numbers, curves: pd.DataFrame, sens: pd.DataFrame) -> dict[str, str]:
-    """Every block of the page, in page order."""
+def make_blocks(
+    n: Numbers, curves: pd.DataFrame, sens: pd.DataFrame, workers: int = 2
+) -> dict[str, str]:
+    """Every block of the page, in page order (the misinformation comparisons run here)."""
     out = {name: f(n, curves) for name, f in BLOCKS.items()}
     out["sensitivity"] = sensitivity_block(sens)
+    mis = misinformation.compare_misinformation(workers)
+    out["misinformation"] = misinformation.misinformation_block(mis, claim)
+    stifling = misinformation.compare_stifling(n.summary, workers)
+    out["stifling"] = misinformation.stifling_block(stifling, claim)
     return out
 
 
@@ -847,7 +840,7 @@ def main(argv: list[str] | None = None) -> int:
     n = compare(args.workers) if args.folder is None else saved(args.folder)
     curves = removal(REMOVAL_REPLICATIONS)
     sens = sensitivity(args.workers)
-    blocks = make_blocks(n, curves, sens)
+    blocks = make_blocks(n, curves, sens, args.workers)
     if args.write:
         figures(n, curves)
         sensitivity_figure(sens)

@@ -20,6 +20,8 @@ import re
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 _BLOCK = re.compile(
     r"(?P<head><!-- begin (?P<name>[\w-]+)[^>]*-->\n)(?P<body>.*?)(?P<tail><!-- end (?P=name) -->)",
     re.S,
@@ -77,3 +79,21 @@ def markdown(rows: list[dict[str, object]], columns: list[str] | None = None) ->
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def number(x: float, digits: int = 3) -> str:
+    """A number to `digits` significant figures, without exponent for page-sized values."""
+    if pd.isna(x):
+        return "nan"
+    x = float(x)
+    if x == 0:
+        return "0"
+    if abs(x) >= 10**digits:
+        return f"{x:,.0f}".replace(",", " ")
+    return f"{x:#.{digits}g}".rstrip(".")
+
+
+def signed(x: float, digits: int = 3) -> str:
+    """`number` with its sign, e.g. "+0.570"."""
+    text = number(x, digits)
+    return text if text.startswith("-") else f"+{text}"

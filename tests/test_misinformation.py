@@ -313,3 +313,17 @@ def test_group_and_learner_tables_add_up_to_the_population_columns(engine):
     assert learners["misconceptions"].sum() / (m.n_agents * n_wrong) == pytest.approx(
         ts["share_misinformed"].iloc[-1]
     )
+
+
+def test_a_run_with_misconceptions_draws_and_prints_them(tmp_path):
+    from sim import run_scenario
+
+    res = run_scenario(SCENARIO, replications=2, steps=10, out=tmp_path, workers=1)
+    assert (res.folder / "figures" / "misinformation.png").exists()
+    s = res.summary
+    assert (s["peak_share_misinformed"] >= s["share_misinformed"]).all()
+    assert (s["peak_share_misinformed"] > 0).all()
+    # A scenario without misconceptions has no such figure.
+    other = ROOT / "scenarios" / "weak_ties.yaml"
+    res = run_scenario(other, replications=1, steps=3, out=tmp_path, workers=1)
+    assert not (res.folder / "figures" / "misinformation.png").exists()

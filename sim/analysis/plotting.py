@@ -27,6 +27,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from sim.analysis.files import write_atomic  # noqa: E402
 from sim.analysis.stats import CLASS_SEPARATOR, band, item_classes  # noqa: E402
+from sim.rules.events import CORRECTION_CHANNELS  # noqa: E402
 
 PAIRS = "share of learner-item pairs"
 """Unit of the shares over (learner, item) pairs."""
@@ -53,6 +54,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "fraction_removed": ("ties removed", "share of ties"),
     "share_largest_component": ("largest component", "share of learners"),
     "susceptibility": ("susceptibility", "learners"),
+    "share_misinformed": ("share of (learner, misconception) pairs held", "share of pairs"),
+    "peak_share_misinformed": ("largest share misinformed", "share of pairs"),
+    # One word for the three, so that their shared axis is labelled once (legend: channels).
+    "corrections_tie": ("learners corrected", "learners / step"),
+    "corrections_community": ("learners corrected", "learners / step"),
+    "corrections_repository": ("learners corrected", "learners / step"),
 }
 """Column -> (what it is in words, its unit): the axis labels of every figure. A per-class
 column ``<metric>__<class>`` takes its metric's entry."""
@@ -242,12 +249,22 @@ def _figure_panels(ts: pd.DataFrame) -> dict[str, list[list[str]]]:
     spread = ["share_aware"]
     if len(classes) > 1:
         spread += [f"share_aware{CLASS_SEPARATOR}{c}" for c in classes]
-    return {
+    panels = {
         "spread": [spread],
         "depth": [["mean_depth"], ["share_deep"]],
         "redundancy": [["redundancy"]],
         "ties": [["n_weak_ties", "n_strong_ties"], ["mean_strength"]],
     }
+    if has_misconceptions(ts):
+        corrections = [f"corrections_{c}" for c in CORRECTION_CHANNELS]
+        panels["misinformation"] = [["share_misinformed"], corrections]
+    return panels
+
+
+def has_misconceptions(table: pd.DataFrame) -> bool:
+    """Whether a time-series or summary table comes from runs with misconceptions."""
+    column = table.get("share_misinformed")
+    return column is not None and bool((column > 0).any())
 
 
 def _band_note(ts: pd.DataFrame, level: float) -> str:
@@ -312,10 +329,11 @@ def plot_run(
 
     Files: ``spread.png`` (share_aware, plus ``share_aware__<class>`` when there is more than
     one item class), ``depth.png`` (mean_depth; share_deep; with `DEPTH_NOTE` under it),
-    ``redundancy.png`` (redundancy) and ``ties.png`` (n_weak_ties and n_strong_ties;
-    mean_strength). Each line is the mean across replications with the central `level` band
-    shaded. A column that is
-    missing or all NaN is left out; a figure left with nothing to draw is not written.
+    ``redundancy.png`` (redundancy), ``ties.png`` (n_weak_ties and n_strong_ties;
+    mean_strength) and, for runs with misconceptions, ``misinformation.png``
+    (share_misinformed; the corrections by channel). Each line is the mean across
+    replications with the central `level` band shaded. A column that is missing or all NaN
+    is left out; a figure left with nothing to draw is not written.
 
     Args:
         ts: time-series table, one row per (replication, step).

@@ -30,6 +30,7 @@ from sim.experiment.manifest import manifest
 from sim.experiment.runners import default_workers, run_experiment
 from sim.experiment.spec import FolderMismatch, Spec, folder_difference
 from sim.experiment.storage import Folder, ResultsFolder
+from sim.rules.events import CORRECTION_CHANNELS
 from sim.scenario import ScenarioError
 
 
@@ -303,7 +304,10 @@ def _consolidate(
     summary = folder.read_summary() if n_written else pd.DataFrame()
     differences = None
     if spec.kind == "compare" and not summary.empty:
-        differences = comparisons.paired_differences(summary, baseline=spec.extra["baseline"])
+        columns = [*comparisons.EXPERIMENT_COLUMNS, *outcome_extras(summary)]
+        differences = comparisons.paired_differences(
+            summary, baseline=spec.extra["baseline"], columns=columns
+        )
         folder.write_table(storage.DIFFERENCES, differences)
     info.update(
         status=storage.PARTIAL if len(failures) else storage.COMPLETE,
@@ -351,6 +355,7 @@ def draw_figures(folder: Path, manifest_data: dict[str, Any]) -> list[Path]:
     available = storage.timeseries_columns(folder)
     wanted = {"replication", "step", "scenario", "share_aware", "mean_depth", "share_deep"}
     wanted |= {"redundancy", "n_weak_ties", "n_strong_ties", "mean_strength"}
+    wanted |= {"share_misinformed", *(f"corrections_{c}" for c in CORRECTION_CHANNELS)}
     wanted |= {c for c in available if c.startswith("share_aware__")}
     ts = storage.read_timeseries(folder, columns=[c for c in available if c in wanted])
     if kind == "compare":
@@ -400,6 +405,16 @@ TIMES_NOTE = (
 """Heading of the printed table of times."""
 
 
+def outcome_extras(summary: pd.DataFrame) -> list[str]:
+    """Outcomes printed and compared only where they mean something.
+
+    The misinformation ones, for runs with misconceptions.
+    """
+    if plotting.has_misconceptions(summary):
+        return ["share_misinformed", "peak_share_misinformed"]
+    return []
+
+
 def summary_text(spec: Spec, summary: pd.DataFrame, differences: pd.DataFrame | None) -> str:
     """The tables printed after a run.
 
@@ -410,6 +425,7 @@ def summary_text(spec: Spec, summary: pd.DataFrame, differences: pd.DataFrame | 
     points, where its tables are.
     """
     cols = [c for c in stats.SUMMARY_COLUMNS if c in summary.columns]
+    cols += outcome_extras(summary)
     values = [c for c in cols if not is_time_column(c)]
     times = [c for c in cols if is_time_column(c)]
     if spec.kind == "scenario":

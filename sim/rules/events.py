@@ -88,6 +88,10 @@ CONTACT_KINDS = ("weak", "strong", "community")
 codes 0 and 1), or a community member without a tie (code 2); the suffixes of the columns
 split by tie kind."""
 
+CORRECTION_CHANNELS = ("tie", "community", "repository")
+"""Where a correction came from, in code order (`sim.rules.misinformation`): the suffixes of
+the `corrections_` columns."""
+
 COMMUNITY_CONTACT = 2
 """The contact-kind code of a community member without a tie (`CONTACT_KINDS`)."""
 

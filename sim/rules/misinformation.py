@@ -42,14 +42,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.rules.common import at_knowledge_precision, linear_in_strength
-from sim.rules.events import Channel, Events, StepRecord
+from sim.rules.events import CORRECTION_CHANNELS, Channel, Events, StepRecord
 from sim.rules.gains import Offers, first_per_group, gain
 from sim.rules.help import Questions, able_members, able_neighbours
 from sim.scenario.schema import Scenario
 from sim.world.ties import TieKind, TieTable, tie_between, tie_kind
-
-CORRECTION_CHANNELS = ("tie", "community", "repository")
-"""Where a correction came from, in code order: the suffixes of the `corrections_` columns."""
 
 TIE, COMMUNITY, REPOSITORY = 0, 1, 2
 
