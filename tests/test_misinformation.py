@@ -275,7 +275,7 @@ def test_engines_agree_in_distribution():
 @pytest.mark.parametrize(
     ("value", "n_items", "expected"),
     [
-        ("nonsense", 8, "must name a class of correct items: one of ['facts', 'practices']"),
+        ("nonsense", 8, "must name a class of correct items: one of [facts, practices]"),
         ("myths", 8, "must name a class of correct items"),
         ("facts", 3, "needs as many items as 'facts' (8)"),
     ],

@@ -163,12 +163,9 @@ def _misconception_problems(s: Scenario, i: int) -> list[tuple[str, str]]:
     rival = by_name.get(c.misconception_of)
     others = [x.name for x in classes if x.misconception_of is None and x.name != c.name]
     if rival is None or rival is c or rival.misconception_of is not None:
-        return [
-            (
-                where,
-                f"must name a class of correct items: one of {others} (got {c.misconception_of!r})",
-            )
-        ]
+        names = ", ".join(_clip(x) for x in others[:5]) + (", ..." if len(others) > 5 else "")
+        got = _clip(c.misconception_of)
+        return [(where, f"must name a class of correct items: one of [{names}] (got '{got}')")]
     if rival.n_items != c.n_items:
         return [
             (
@@ -178,6 +175,11 @@ def _misconception_problems(s: Scenario, i: int) -> list[tuple[str, str]]:
             )
         ]
     return []
+
+
+def _clip(name: str, limit: int = 40) -> str:
+    """A class name for a message, cut to `limit` characters."""
+    return name if len(name) <= limit else name[: limit - 3] + "..."
 
 
 def _other_problems(s: Scenario) -> list[tuple[str, str]]:

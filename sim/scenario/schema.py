@@ -217,6 +217,7 @@ class ItemClassConfig(_Section):
     )
     misconception_of: str | None = Field(
         None,
+        pattern=r"^[A-Za-z][A-Za-z0-9_]*$",
         description=(
             "Name of another class: this class's items are misconceptions, item i a wrong "
             "version of that class's item i, on its topic (see correction); none = correct items."
