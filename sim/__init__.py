@@ -6,6 +6,7 @@ From Python or Jupyter::
     res = run_scenario("scenarios/weak_ties.yaml", replications=2, steps=20, out=None)
 """
 
+import sim.kernel_cache  # noqa: F401 - first: chooses numba's cache folder before numba loads
 from sim.api import (
     Results,
     compare_scenarios,

@@ -22,7 +22,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from sim import api
+from sim import api, kernel_cache
 from sim.analysis.stats import format_table
 from sim.analysis.structure import ALL_ORDERS
 from sim.app.command import add_app_parser, serve_command  # no Solara until serving
@@ -429,6 +429,8 @@ def _execute(spec: Spec, args: argparse.Namespace, argv: list[str] | None) -> in
     """Open (or resume) the results folder, run what is missing, and report."""
     for note in spec.notes:
         print(note, file=sys.stderr)
+    if not args.quiet:
+        kernel_cache.announce_if_cold()  # one line on a first run: the kernels compile
     opened: list[ResultsFolder] = []
 
     def on_folder(folder: ResultsFolder, resumed: bool) -> None:

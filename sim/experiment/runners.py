@@ -1,14 +1,18 @@
 """Executors: running jobs serially, in a process pool or on Dask, into a results folder.
 
 Each job runs through `sim.experiment.jobs.execute`, so a failure is isolated to its run;
-finished runs are written as soon as they finish and skipped on resume.
+finished runs are written as soon as they finish and skipped on resume. On a cold kernel
+cache the parent compiles the kernels before a pool starts (`warm_up_kernels`), so that the
+workers load them instead of each compiling them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -17,8 +21,14 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Any
 
-from sim.experiment.jobs import Job, Outcome, execute
+import numpy as np
+
+from sim import kernel_cache
+from sim.experiment.jobs import Job, Outcome, execute, run_replication
 from sim.experiment.storage import Folder
+from sim.rules.gains import first_per_group
+from sim.scenario import Scenario
+from sim.world.network import StartNetwork
 
 # ---------------------------------------------------------------------------------------------
 # Executors
@@ -127,6 +137,9 @@ def _run_pool(
     )
     try:
         with _one_thread_per_worker():
+            if start_method == "forkserver":  # its imports overlap the warm-up below
+                multiprocessing.forkserver.ensure_running()
+            warm_up_kernels(jobs[0])
             pending = {pool.submit(execute, j) for j in islice(todo, window or 2 * workers)}
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -155,6 +168,8 @@ def _run_dask(jobs: list[Job], scheduler: Any, window: int | None) -> Iterator[O
     own = not isinstance(scheduler, Client)
     client = Client(scheduler) if own else scheduler
     try:
+        if _workers_here(client):  # they share this machine's kernel cache
+            warm_up_kernels(jobs[0])
         if window is None:
             n = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
             window = 2 * max(n, 1)
@@ -183,6 +198,78 @@ def _run_dask(jobs: list[Job], scheduler: Any, window: int | None) -> Iterator[O
     finally:
         if own:
             client.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiling the kernels once, before the workers start
+
+WARM_UP_AGENTS = 2_000
+"""Learners of the warm-up run: a larger scenario is run at this size (if it can be)."""
+
+WARM_UP_STEPS = 12
+"""Steps of the warm-up run (past the first structural metrics of ``structure_every: 10``)."""
+
+
+def warm_up_kernels(job: Job, cold: Callable[[], bool] | None = None) -> bool:
+    """On a cold kernel cache, compile the kernels of a job's runs here, before workers start.
+
+    Pool workers (and Dask workers on this machine) then load the kernels from numba's disk
+    cache instead of each compiling the same kernels at once (tens of seconds, on every
+    core). The warm-up runs a small copy of the job's scenario (`warm_up_scenario`) with a
+    seed of its own and keeps nothing: no job's random streams or results are touched. Does
+    nothing on a warm cache (`sim.kernel_cache.is_cold`), or when the scenario has no small
+    copy; a failure is left to the job itself to report.
+
+    Args:
+        job: a job of the experiment (the first).
+        cold: the test of a cold cache (default: `sim.kernel_cache.is_cold`).
+
+    Returns:
+        Whether a warm-up ran.
+    """
+    if not (cold or kernel_cache.is_cold)():
+        return False
+    small = warm_up_scenario(job.scenario, job.network)
+    if small is None:
+        return False
+    try:
+        run_replication(small, 0, 0, job.network, side={})
+        # A path a short run does not reach: the winners scattered by learner-item once the
+        # events are many (from about step 100 of weak_ties), in the types the rules pass.
+        first_per_group(np.zeros(1, np.int64), np.zeros(1), np.zeros(1), 1)
+    except Exception:  # noqa: BLE001 - the job's own run reports (and isolates) any failure
+        return False
+    return True
+
+
+def warm_up_scenario(scenario: Scenario, network: StartNetwork | None) -> Scenario | None:
+    """The warm-up run's scenario: `scenario` for at most `WARM_UP_STEPS` steps.
+
+    With `WARM_UP_AGENTS` learners if it has more (and fewer groups in proportion); None if
+    that copy is invalid, or if the larger network is read from a file (`network`).
+    """
+    data = scenario.model_dump()
+    data["steps"] = min(scenario.steps, WARM_UP_STEPS)
+    n = scenario.population.n_agents
+    if n > WARM_UP_AGENTS:
+        if network is not None:
+            return None
+        data["population"]["n_agents"] = WARM_UP_AGENTS
+        if data["network"].get("n_groups"):
+            data["network"]["n_groups"] = max(1, data["network"]["n_groups"] * WARM_UP_AGENTS // n)
+    try:
+        return Scenario.model_validate(data)
+    except ValueError:
+        return None
+
+
+def _workers_here(client: Any) -> bool:
+    """Whether every worker of a Dask client runs on this machine."""
+    here = {"127.0.0.1", "localhost", "[::1]", socket.gethostname()}
+    with contextlib.suppress(OSError):
+        here.add(socket.gethostbyname(socket.gethostname()))
+    addresses = client.scheduler_info().get("workers", {})
+    return bool(addresses) and all(a.split("://")[-1].rsplit(":", 1)[0] in here for a in addresses)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -182,7 +182,7 @@ def _within_budget_kernel(agent, contact, strength, tiebreak, k):  # pragma: no 
             bits += 1
         shift = np.uint64(64 - bits)
         mask = (1 << bits) - 1
-        n_pairs = 0
+        n_pairs = np.int64(0)  # not the literal 0: numba would compile _sort3 for it too
         for j in range(m):
             c = rec[lo + j, 1]
             h = np.int64((np.uint64(c) * golden) >> shift)

@@ -77,7 +77,10 @@ def _sort3(k1, k2, k3, perm, tmp, m):  # pragma: no cover - compiled
         in_tmp = not in_tmp
         width *= 2
     if in_tmp:
-        perm[:m] = tmp[:m]
+        # A loop, not perm[:m] = tmp[:m]: slice assignment makes numba compile its
+        # shape-mismatch error message, seconds on a cold kernel cache (issue 16).
+        for i in range(m):
+            perm[i] = tmp[i]
 
 
 @numba.njit(cache=True)

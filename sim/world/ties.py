@@ -251,22 +251,26 @@ def _fill_index(u, v, indptr, nbr, tie_of):  # pragma: no cover - compiled
         nbr[fill[b]] = a
         tie_of[fill[b]] = i
         fill[b] += 1
+    # Each row by neighbour: insertion sort (rows are short), a Shell sort over longer rows.
+    # The neighbours of a row are distinct, so any sort gives the same rows; no np.argsort
+    # and no slice assignment, which would compile (on a cold cache) seconds of numba's
+    # sorting and error-message code.
     for a in range(n):
         lo, hi = indptr[a], indptr[a + 1]
-        if hi - lo > 32:
-            order = np.argsort(nbr[lo:hi], kind="mergesort")
-            nbr[lo:hi] = nbr[lo:hi][order]
-            tie_of[lo:hi] = tie_of[lo:hi][order]
-            continue
-        for x in range(lo + 1, hi):  # insertion sort: rows are short
-            key, t = nbr[x], tie_of[x]
-            y = x - 1
-            while y >= lo and nbr[y] > key:
-                nbr[y + 1] = nbr[y]
-                tie_of[y + 1] = tie_of[y]
-                y -= 1
-            nbr[y + 1] = key
-            tie_of[y + 1] = t
+        gap = 1
+        while hi - lo > 32 and gap < (hi - lo) // 3:
+            gap = 3 * gap + 1
+        while gap > 0:
+            for x in range(lo + gap, hi):
+                key, t = nbr[x], tie_of[x]
+                y = x - gap
+                while y >= lo and nbr[y] > key:
+                    nbr[y + gap] = nbr[y]
+                    tie_of[y + gap] = tie_of[y]
+                    y -= gap
+                nbr[y + gap] = key
+                tie_of[y + gap] = t
+            gap //= 3
 
 
 def merge_index(
@@ -332,8 +336,9 @@ def _merge_rows(
                 out_ptr[a + 1] = indptr[a + 1] + j
                 continue
             gap = indptr[a] - i  # the untouched rows before this one, as one block
-            out_nbr[w : w + gap] = nbr[i : indptr[a]]
-            out_tie[w : w + gap] = tie_of[i : indptr[a]]
+            for k in range(gap):  # loops, not slice assignments (see _fill_index)
+                out_nbr[w + k] = nbr[i + k]
+                out_tie[w + k] = tie_of[i + k]
             w += gap
             i = indptr[a]
         i_end = indptr[a + 1]
@@ -355,9 +360,9 @@ def _merge_rows(
             w += 1
         out_ptr[a + 1] = w
     if not removed:
-        gap = len(nbr) - i
-        out_nbr[w : w + gap] = nbr[i:]
-        out_tie[w : w + gap] = tie_of[i:]
+        for k in range(len(nbr) - i):
+            out_nbr[w + k] = nbr[i + k]
+            out_tie[w + k] = tie_of[i + k]
 
 
 def pair_keys(a: np.ndarray, b: np.ndarray, n_agents: int) -> np.ndarray:
