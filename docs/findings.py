@@ -810,17 +810,27 @@ def sensitivity_block(table: pd.DataFrame) -> str:
     )
 
 
-def make_blocks(
-    n: Numbers, curves: pd.DataFrame, sens: pd.DataFrame, workers: int = 2
-) -> dict[str, str]:
-    """Every block of the page, in page order (the misinformation comparisons run here)."""
+def make_blocks(n: Numbers, curves: pd.DataFrame, sens: pd.DataFrame) -> dict[str, str]:
+    """The blocks of sections 1-9 (`misinformation_blocks` writes sections 10 and 11)."""
     out = {name: f(n, curves) for name, f in BLOCKS.items()}
     out["sensitivity"] = sensitivity_block(sens)
-    mis = misinformation.compare_misinformation(workers)
-    out["misinformation"] = misinformation.misinformation_block(mis, claim)
-    stifling = misinformation.compare_stifling(n.summary, workers)
-    out["stifling"] = misinformation.stifling_block(stifling, claim)
     return out
+
+
+def misinformation_blocks(workers: int, main: pd.DataFrame | None = None) -> dict[str, str]:
+    """The blocks of sections 10 and 11 (docs/findings_misinformation.py).
+
+    Args:
+        workers: processes for the comparisons.
+        main: the main comparison's summary, whose first replications are the runs without
+            stifling; None: they are run here (the same seeds, so the same runs).
+    """
+    mis = misinformation.compare_misinformation(workers)
+    stifling = misinformation.compare_stifling(main, workers)
+    return {
+        "misinformation": misinformation.misinformation_block(mis, claim),
+        "stifling": misinformation.stifling_block(stifling, claim),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -840,7 +850,7 @@ def main(argv: list[str] | None = None) -> int:
     n = compare(args.workers) if args.folder is None else saved(args.folder)
     curves = removal(REMOVAL_REPLICATIONS)
     sens = sensitivity(args.workers)
-    blocks = make_blocks(n, curves, sens, args.workers)
+    blocks = make_blocks(n, curves, sens) | misinformation_blocks(args.workers, n.summary)
     if args.write:
         figures(n, curves)
         sensitivity_figure(sens)

@@ -124,19 +124,22 @@ def compare_misinformation(workers: int) -> Compared:
     return Compared(s, "misinformation", OUTCOMES)
 
 
-def compare_stifling(main: pd.DataFrame, workers: int) -> dict[str, Compared]:
+def compare_stifling(main: pd.DataFrame | None, workers: int) -> dict[str, Compared]:
     """Each shipped setup without and with losing interest, on common seeds (in memory).
 
-    Only the setups with stifling run here: replication r of every compared scenario runs on
-    the same seed whatever the number of replications (`replication_seeds`), so the first
-    `REPLICATIONS` of the page's main comparison (`main`, its summary) are their pairs.
+    Replication r of every compared scenario runs on the same seed whatever the number of
+    replications (`replication_seeds`), so the first `REPLICATIONS` of the page's main
+    comparison (`main`, its summary) are the runs without stifling; given it, only the runs
+    with stifling run here, else both.
     """
     paths = [ROOT / "scenarios" / f"{setup}.yaml" for setup in STIFLING_SETUPS]
     on = [
         load_scenario(path, [f"sharing.p_stifle={P_STIFLE}", f"name={setup}_stifling"])
         for setup, path in zip(STIFLING_SETUPS, paths, strict=True)
     ]
-    res = api.compare_scenarios(on, replications=REPLICATIONS, out=None, workers=workers)
+    runs = on if main is not None else [*paths, *on]
+    res = api.compare_scenarios(runs, replications=REPLICATIONS, out=None, workers=workers)
+    main = res.summary if main is None else main
     out = {}
     for setup in STIFLING_SETUPS:
         off = main[(main["scenario"] == setup) & (main["replication"] < REPLICATIONS)]

@@ -28,8 +28,9 @@ def blocks():
 
 
 def test_findings_page_matches_what_the_script_gives_for_this_code(blocks):
+    # Sections 10 and 11 are checked by tests/test_docs_misinformation.py (another worker).
     page = findings.PAGE.read_text(encoding="utf-8")
-    assert pages.blocks_in(page).keys() == blocks.keys()
+    assert set(pages.blocks_in(page)) == set(blocks) | {"misinformation", "stifling"}
     for name, text in blocks.items():
         assert pages.blocks_in(page)[name] == text.rstrip("\n") + "\n", (
             f"docs/findings.md block {name!r} is stale: run python docs/findings.py --write"
@@ -45,9 +46,11 @@ def test_the_check_fails_when_one_digit_of_the_page_changes(blocks, tmp_path):
     altered = page[: m.start(1)] + str((int(digit) + 1) % 10) + page[m.end(1) :]
     copy = tmp_path / "findings.md"
     copy.write_text(altered, encoding="utf-8")
-    assert pages.write_or_check(copy, blocks, check=True) == 1
+    # The page's own misinformation blocks stand in for those (checked in their own file).
+    whole = blocks | {k: v for k, v in pages.blocks_in(page).items() if k not in blocks}
+    assert pages.write_or_check(copy, whole, check=True) == 1
     copy.write_text(page, encoding="utf-8")
-    assert pages.write_or_check(copy, blocks, check=True) == 0
+    assert pages.write_or_check(copy, whole, check=True) == 0
 
 
 def test_no_result_is_quoted_outside_the_generated_blocks():
