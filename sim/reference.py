@@ -25,7 +25,14 @@ from sim import reference_misinformation as rm
 from sim.agents import Learner
 from sim.model import LearningModel
 from sim.rules.common import at_knowledge_precision, linear_in_strength
-from sim.rules.events import COMMUNITY_CONTACT, Channel, LearnerFlows, StepRecord
+from sim.rules.events import (
+    COMMUNITY_CONTACT,
+    CORRECTION_CHANNELS,
+    Channel,
+    LearnerFlows,
+    StepRecord,
+    correction_channel,
+)
 from sim.rules.forgetting import forget, forgotten
 from sim.rules.gains import gain
 from sim.rules.help import p_answer
@@ -458,7 +465,8 @@ class ReferenceModel(LearningModel):
             rec.knowledge_lost = forgotten(before, new_k)
         if self.misinformation is not None:
             rec.misconceptions_displaced = rm.resolve(self, new_k, self.corrections)
-            rec.corrections = np.bincount([c[5] for c in self.corrections], minlength=3)
+            via = correction_channel([c[4] for c in self.corrections])
+            rec.corrections = np.bincount(via, minlength=len(CORRECTION_CHANNELS))
         if sc.sharing.policy == Policy.CASCADE:
             self.newly_aware = np.flatnonzero((k0.ravel() == 0) & (new_k.ravel() > 0))
         self.knowledge = new_k

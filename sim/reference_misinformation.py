@@ -15,7 +15,6 @@ import numpy as np
 from sim.rules.common import at_knowledge_precision, linear_in_strength
 from sim.rules.events import Channel, StepRecord
 from sim.rules.gains import gain
-from sim.rules.misinformation import COMMUNITY, REPOSITORY, TIE
 
 Model = Any
 """A `sim.reference.ReferenceModel`."""
@@ -72,7 +71,6 @@ def correct_question(m: Model, asker: int, item: int, contacts, member: bool) ->
         for h, tie, s in contacts
         if able(h) and rng.random() < _p(m, float(m.k0[h, rival]), s)
     ]
-    via = TIE
     if not made and sc.community.enabled and member:
         tied = {h for h, _, _ in contacts}
         made = [
@@ -81,12 +79,9 @@ def correct_question(m: Model, asker: int, item: int, contacts, member: bool) ->
             if h != asker and h not in tied and able(h)
             and rng.random() < _p(m, float(m.k0[h, rival]), 0.0)
         ]  # fmt: skip
-        via = COMMUNITY
     if made:
         level, tie, s = made[int(rng.integers(len(made)))]
-        m.pending_corrections.append(
-            (asker, item, level, _bandwidth(m, s), _channel(m, tie, s), via)
-        )
+        m.pending_corrections.append((asker, item, level, _bandwidth(m, s), _channel(m, tie, s)))
 
 
 def step_corrections(m: Model, push) -> list[tuple]:
@@ -106,13 +101,13 @@ def step_corrections(m: Model, push) -> list[tuple]:
         if level >= deep and rng.random() < _p(m, float(level), e.strength):
             out.append(
                 (e.src, e.item, float(level), _bandwidth(m, e.strength),
-                 _channel(m, e.tie, e.strength), TIE)
+                 _channel(m, e.tie, e.strength))
             )  # fmt: skip
     out += m.pending_corrections
     bw = sc.community.repository_bandwidth
     for who, item in m.pending_fixes:
         level = float(m.repository[mi.rival[mi.column[item]]])
-        out.append((who, item, level, bw, int(Channel.REPOSITORY), REPOSITORY))
+        out.append((who, item, level, bw, int(Channel.REPOSITORY)))
     seen: set[tuple[int, int]] = set()
     first = []
     for c in out:
@@ -125,7 +120,7 @@ def step_corrections(m: Model, push) -> list[tuple]:
 def offer_corrections(m: Model, corrections: list[tuple], offer, used: set) -> None:
     """Each corrected learner is offered the rival, as an answer from its corrector would."""
     mi, lc = m.misinformation, m.scenario.learning
-    for who, item, level, bw, channel, _ in corrections:
+    for who, item, level, bw, channel in corrections:
         rival = int(mi.rival[mi.column[item]])
         g = float(gain(level, float(m.k0[who, rival]), lc.deep_rate, bw, m.items.complexity[rival]))
         offer(who, rival, g, Channel(channel))

@@ -92,6 +92,18 @@ CORRECTION_CHANNELS = ("tie", "community", "repository")
 """Where a correction came from, in code order (`sim.rules.misinformation`): the suffixes of
 the `corrections_` columns."""
 
+
+def correction_channel(channel: np.ndarray) -> np.ndarray:
+    """The `CORRECTION_CHANNELS` code of corrections taught over these gain `Channel`s.
+
+    A correction teaches as an answer over its contact, so the contact says where it came
+    from: a community stranger's answer channel, the repository, else a tie.
+    """
+    code = np.zeros(len(Channel), dtype=np.int64)
+    code[Channel.ANSWER_COMMUNITY], code[Channel.REPOSITORY] = 1, 2
+    return code[np.asarray(channel, dtype=np.int64)]
+
+
 COMMUNITY_CONTACT = 2
 """The contact-kind code of a community member without a tie (`CONTACT_KINDS`)."""
 

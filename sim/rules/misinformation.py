@@ -42,13 +42,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.rules.common import at_knowledge_precision, linear_in_strength
-from sim.rules.events import CORRECTION_CHANNELS, Channel, Events, StepRecord
+from sim.rules.events import (
+    CORRECTION_CHANNELS,
+    Channel,
+    Events,
+    StepRecord,
+    correction_channel,
+)
 from sim.rules.gains import Offers, first_per_group, gain
 from sim.rules.help import Questions, able_members, able_neighbours
 from sim.scenario.schema import Scenario
 from sim.world.ties import TieKind, TieTable, tie_between, tie_kind
-
-TIE, COMMUNITY, REPOSITORY = 0, 1, 2
 
 
 @dataclass
@@ -109,8 +113,8 @@ class Corrections:
         item: the misconception it drops.
         level: the corrector's mastery of the rival (the stored answer's, from the repository).
         bandwidth: of the contact the correction came over.
-        channel: the `Channel` its gain on the rival is counted in.
-        via: `CORRECTION_CHANNELS` code (tie, community, repository).
+        channel: the `Channel` its gain on the rival is counted in (which also says where
+            the correction came from, `sim.rules.events.correction_channel`).
     """
 
     learner: np.ndarray
@@ -118,13 +122,12 @@ class Corrections:
     level: np.ndarray
     bandwidth: np.ndarray
     channel: np.ndarray
-    via: np.ndarray
 
     @staticmethod
     def none() -> Corrections:
         """No corrections."""
         z = np.zeros(0, dtype=np.int64)
-        return Corrections(z, z, np.zeros(0), np.zeros(0), z, z)
+        return Corrections(z, z, np.zeros(0), np.zeros(0), z)
 
     def __len__(self) -> int:
         return len(self.learner)
@@ -135,7 +138,7 @@ class Corrections:
         parts = [p for p in parts if len(p)]
         if not parts:
             return Corrections.none()
-        fields = ("learner", "item", "level", "bandwidth", "channel", "via")
+        fields = ("learner", "item", "level", "bandwidth", "channel")
         cat = {f: np.concatenate([getattr(p, f) for p in parts]) for f in fields}
         _, first = np.unique(cat["learner"] * n_items + cat["item"], return_index=True)
         first.sort()
@@ -180,7 +183,6 @@ def push_corrections(
         level=level[hit],
         bandwidth=_bandwidth(push.strength[hit], sc),
         channel=_answer_channel(push.strength[hit], push.tie[hit], sc),
-        via=np.full(len(hit), TIE, dtype=np.int64),
     )
 
 
@@ -230,7 +232,6 @@ def question_corrections(
             level=level[pick],
             bandwidth=_bandwidth(s[pick], sc),
             channel=_answer_channel(s[pick], tie[pick], sc),
-            via=np.full(len(pick), TIE, dtype=np.int64),
         )
     ]
     if sc.community.enabled:
@@ -280,7 +281,6 @@ def _community_corrections(k0, ties, askers, item, rival, member, sc, rng) -> Co
         level=np.array(levels, dtype=np.float64),
         bandwidth=_bandwidth(zero, sc),
         channel=np.full(m, Channel.ANSWER_COMMUNITY, dtype=np.int64),
-        via=np.full(m, COMMUNITY, dtype=np.int64),
     )
 
 
@@ -296,7 +296,6 @@ def repository_corrections(
         level=repository[mi.rival[mi.column[item]]].astype(np.float64),
         bandwidth=np.full(m, sc.community.repository_bandwidth),
         channel=np.full(m, Channel.REPOSITORY, dtype=np.int64),
-        via=np.full(m, REPOSITORY, dtype=np.int64),
     )
 
 
@@ -474,4 +473,5 @@ def record_misinformation(
 
 def counts_by_channel(corr: Corrections) -> np.ndarray:
     """Corrections per `CORRECTION_CHANNELS` code."""
-    return np.bincount(corr.via, minlength=len(CORRECTION_CHANNELS)).astype(np.int64)
+    via = correction_channel(corr.channel)
+    return np.bincount(via, minlength=len(CORRECTION_CHANNELS)).astype(np.int64)
