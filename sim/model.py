@@ -24,7 +24,7 @@ from sim.rules import misinformation as mis
 from sim.rules.budget import fits_budget
 from sim.rules.events import Events, LearnerFlows, StepRecord, contact_kind
 from sim.rules.forgetting import forget_unused
-from sim.rules.gains import Offers, apply_best, share_offers
+from sim.rules.gains import Offers, Scratch, apply_best, share_offers
 from sim.rules.help import (
     Questions,
     answer_offers,
@@ -145,6 +145,7 @@ class LearningModel(mesa.Model):
         # Items that became known in the last step, as flat indices (cascade passes them on).
         self.newly_aware = np.flatnonzero(self.knowledge.ravel() > 0)
         self.record = StepRecord()
+        self._scratch = Scratch()  # apply_best's, kept between steps (not state)
         self.tally = LearnerTally(n, full=sc.metrics.learners)
         self.group_steps: list[np.ndarray] = []
         self.rows: list[dict[str, float]] = []
@@ -323,7 +324,7 @@ class LearningModel(mesa.Model):
         rec.redundant_by_kind = rec.redundant_by_kind + redundant
         rec.exposures = int(rec.exposures_by_kind.sum())
         rec.redundant_exposures = int(rec.redundant_by_kind.sum())
-        new_k, rec.gain_by_channel, applied = apply_best(k0, offers, rs["gains"])
+        new_k, rec.gain_by_channel, applied = apply_best(k0, offers, rs["gains"], self._scratch)
         rec.flows = LearnerFlows(
             q.asked, chosen.src, chosen.dst, applied.target // items.n_items, applied.channel,
             applied.gain, cut_learner, cut_kind,

@@ -39,3 +39,23 @@ def test_first_per_group_keeps_full_ties_when_scattering():
     group, score, tiebreak = np.array([0, 1, 0]), np.ones(3), np.zeros(3)
     assert gains.first_per_group(group, score, tiebreak).tolist() == [2, 1]
     assert gains.first_per_group(group, score, tiebreak, 2).tolist() == [0, 1, 2]
+
+
+def test_scattering_scratch_is_left_as_found_and_reused():
+    # apply_best keeps one Scratch per model between steps: every call must leave it all -1
+    # (else a later step would see a group as present that has no event), also after an
+    # out-of-range group stopped the kernel half way, and give what fresh scratch gives.
+    rng = np.random.default_rng(3)
+    scratch = gains.Scratch()
+    for _ in range(5):
+        group = rng.integers(0, 40, 30)
+        score, tiebreak = rng.integers(0, 3, 30).astype(float), rng.random(30)
+        got = gains.first_per_group(group, score, tiebreak, 40, scratch)
+        assert got.tolist() == _first_per_group_numpy(group, score, tiebreak, 40).tolist()
+        assert (scratch.local == -1).all()
+    with pytest.raises(IndexError):
+        gains.first_per_group(np.array([3, 7, 3, 40, 1]), np.zeros(5), np.zeros(5), 40, scratch)
+    assert (scratch.local == -1).all()
+    first = scratch.local
+    gains.first_per_group(np.arange(5), np.ones(5), np.ones(5), 40, scratch)
+    assert scratch.local is first  # the same array, not a new one per call

@@ -114,6 +114,18 @@ def group_knowledge(k, codes, n_groups, deep_threshold):  # pragma: no cover - c
     aware = np.zeros(n_groups, np.int64)
     total = np.zeros(n_groups, np.float64)
     deep = np.zeros(n_groups, np.int64)
+    if n_groups == 1:  # scalar accumulators (the same sums): no chain through memory
+        c, t, d = 0, 0.0, 0
+        for a in range(n):
+            row = 0.0
+            for j in range(m):
+                x = k[a, j]
+                c += x > 0
+                row += x
+                d += x >= deep_threshold
+            t += row
+        aware[0], total[0], deep[0] = c, t, d
+        return aware, total, deep
     for a in range(n):
         g = codes[a]
         c, t, d = 0, 0.0, 0

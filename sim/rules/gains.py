@@ -146,12 +146,16 @@ class Applied(NamedTuple):
 
 
 def apply_best(
-    k0: np.ndarray, offers: Offers, rng: np.random.Generator
+    k0: np.ndarray,
+    offers: Offers,
+    rng: np.random.Generator,
+    scratch: Scratch | None = None,
 ) -> tuple[np.ndarray, np.ndarray, Applied]:
     """The knowledge after the step's gains: each learner takes the best offer per item.
 
     Only positive gains can be best (most exposures are redundant once an item spread);
-    equal best offers are settled at random.
+    equal best offers are settled at random. `scratch` (the model's, kept between steps)
+    saves filling an array of an integer per (learner, item) every step.
 
     Returns:
         (new knowledge, gain per `Channel` summed over the applied offers, the applied
@@ -162,7 +166,7 @@ def apply_best(
     flat = new_k.reshape(-1)
     pos = np.flatnonzero(gains > 0)
     tiebreak = rng.random(len(pos))
-    best = pos[first_per_group(targets[pos], gains[pos], tiebreak, flat.size)]
+    best = pos[first_per_group(targets[pos], gains[pos], tiebreak, flat.size, scratch)]
     flat[targets[best]] = np.minimum(flat[targets[best]] + gains[best], 1.0)
     by_channel = np.bincount(channels[best], weights=gains[best], minlength=len(Channel))
     return new_k, by_channel.astype(np.float64), Applied(targets[best], channels[best], gains[best])
@@ -194,8 +198,29 @@ def gain(
     return rate * np.asarray(bandwidth) * (1.0 - np.asarray(complexity)) * gap
 
 
+class Scratch:
+    """An array of -1 per group, reused by `first_per_group` when it scatters.
+
+    The kernel restores every entry it wrote, so the array is all -1 between calls; it is
+    made again when the number of groups changes.
+    """
+
+    def __init__(self) -> None:
+        self.local = np.zeros(0, np.int64)
+
+    def get(self, n_groups: int) -> np.ndarray:
+        """The array for `n_groups` groups (all -1)."""
+        if len(self.local) != n_groups:
+            self.local = np.full(n_groups, -1, np.int64)
+        return self.local
+
+
 def first_per_group(
-    group: np.ndarray, score: np.ndarray, tiebreak: np.ndarray, n_groups: int | None = None
+    group: np.ndarray,
+    score: np.ndarray,
+    tiebreak: np.ndarray,
+    n_groups: int | None = None,
+    scratch: Scratch | None = None,
 ) -> np.ndarray:
     """Index of the event with the highest score in each group (ties broken by `tiebreak`).
 
@@ -208,6 +233,7 @@ def first_per_group(
         n_groups: when given (group ids are in 0..n_groups-1) and the events are many, the
             winners are found by scattering into scratch arrays of that size (linear time)
             instead of sorting.
+        scratch: the scratch arrays to scatter into (`Scratch`); new ones when None.
 
     Returns:
         Indices into the events, one per distinct group: sorted by group, or in event order
@@ -223,7 +249,8 @@ def first_per_group(
         # Scattering compares in float64, as the scratch arrays of the numpy version did.
         score = np.ascontiguousarray(score, dtype=np.float64)
         tiebreak = np.ascontiguousarray(tiebreak, dtype=np.float64)
-        return _first_per_group_scatter(group, score, tiebreak, int(n_groups))
+        use = scratch if scratch is not None else Scratch()
+        return _first_per_group_scatter(group, score, tiebreak, use.get(int(n_groups)))
     # Sorting compares in the keys' own type: integers exactly, floats as float64.
     score, tiebreak = (
         np.ascontiguousarray(x, dtype=x.dtype if x.dtype.kind in "biu" else np.float64)
@@ -233,37 +260,55 @@ def first_per_group(
 
 
 @numba.njit(cache=True)
-def _first_per_group_scatter(group, score, tiebreak, n_groups):  # pragma: no cover - compiled
+def _first_per_group_scatter(group, score, tiebreak, local):  # pragma: no cover - compiled
     """`first_per_group` by scattering, in event order: the former numpy implementation's passes.
 
     Every event with its group's best score and, among those, the best tiebreak (maxima
-    propagate NaN, as np.maximum.at does). Branch-free, so the scattered loads overlap.
+    propagate NaN, as np.maximum.at does). The groups present are first numbered 0, 1, ...
+    in order of appearance through `local` (-1 for every group on entry, and again on
+    return), so the maxima are kept in arrays as small as the events: one scattered pass
+    over the groups' array and one to reset it, instead of six.
     """
     n = len(group)
+    n_groups = len(local)
     slot = np.empty(n, np.int64)
-    best = np.full(n_groups, -np.inf)
+    present = np.empty(n, np.int64)
+    u = 0
     for i in range(n):
         g = group[i]
         if g < 0:
             g += n_groups
         if g < 0 or g >= n_groups:
+            for j in range(u):  # leave the scratch as found
+                local[present[j]] = -1
             raise IndexError("group id out of range 0..n_groups-1")
-        slot[i] = g
-        b = best[g]
+        c = local[g]
+        if c < 0:
+            c = u
+            local[g] = c
+            present[u] = g
+            u += 1
+        slot[i] = c
+    for j in range(u):
+        local[present[j]] = -1
+    best = np.full(u, -np.inf)
+    for i in range(n):
+        c = slot[i]
+        b = best[c]
         s = score[i]
-        best[g] = b if (b != b or s <= b) else s
+        best[c] = b if (b != b or s <= b) else s
     top = np.empty(n, np.int64)
     m = 0
     for i in range(n):
         top[m] = i
         m += score[i] == best[slot[i]]
-    key = np.full(n_groups, -np.inf)
+    key = np.full(u, -np.inf)
     for j in range(m):
         i = top[j]
-        g = slot[i]
-        c = key[g]
+        c = slot[i]
+        k = key[c]
         t = tiebreak[i]
-        key[g] = c if (c != c or t <= c) else t
+        key[c] = k if (k != k or t <= k) else t
     n_out = 0
     for j in range(m):
         i = top[j]
