@@ -1,6 +1,6 @@
 """Benchmarks: speed and memory of the array engine, against the reference engine and NDlib.
 
-    python benchmarks/bench.py                 # the full table (about 10 minutes, 2 cores)
+    python benchmarks/bench.py                 # the full table (about 30 minutes, 2 cores)
     python benchmarks/bench.py --quick         # a smoke run at 10^3 agents (seconds)
 
 For the simple-contagion special case (broadcast SI on an Erdos-Renyi graph of mean degree
@@ -11,18 +11,26 @@ off), at each size it measures in a fresh process:
 
 - ns per tie-step and per agent-step of the array engine (the step time, metrics included,
   divided by steps x mean ties, or steps x agents; setup excluded and reported apart);
-- peak memory per agent: the growth of the process's peak resident memory over the run,
-  divided by the agents (compare the target 100 B/agent + 5 B/tie + 4 B/agent-item, also
-  printed per agent), and the memory the model's state keeps between steps
-  (`LearningModel.state_nbytes`, per agent);
+- memory per agent: the growth of the process's peak resident memory over setup and run
+  (`peak_bytes_per_agent`); what the model's state keeps between steps
+  (`LearningModel.state_nbytes`, `state_bytes_per_agent`) against issue 16's target, 64 B
+  per agent + 24 B per tie + 4 B per agent-item (`target_bytes_per_agent`); and the peak
+  during the steps alone over that state (`step_peak_over_state`, target at most 1.5: the
+  process's peak resident memory is reset after setup via /proc/self/clear_refs, Linux);
+- `scaling`: ns per tie-step at this size over its value at 10^4 agents (target at most 1.3
+  at 10^6);
 - speed ratios of the array engine over the reference engine (`engine: agents`) and over
   NDlib's SI model on the same starting graph (beta = the mean attention), over the same
   steps. A slow engine runs at most `--limit` seconds: a size whose projected time exceeds
   it (from the size before) is skipped and the table says so; a run cut short compares the
   steps it finished.
 
-Then sweep throughput: the same jobs through `sim.experiment.runners.run_jobs` with 1 and 2 worker
-processes (and a check that they give identical results). The table is printed and written
+`--large` adds sizes run with the array engine only: by default simple contagion at 10^7
+agents (issue 16: a 10^7-learner run of 100 steps completes on a 24 GB machine).
+
+Then sweep throughput: the same 48 jobs through `sim.experiment.runners.run_jobs` with 1 and
+2 worker processes, each in a fresh process with an empty kernel cache, so compiling is
+included (and a check that they give identical results). The table is printed and written
 to `benchmarks/results.csv` (`--out`), the committed table the README quotes; `--quick`
 writes `benchmarks/results_quick.csv` instead (git-ignored), so a smoke run never replaces
 it. Times are wall-clock on whatever else the machine is doing: run it on an idle machine.
@@ -45,6 +53,10 @@ sys.path.insert(0, str(ROOT))
 SHIPPED = ["social_network", "closed_community", "weak_ties", "hybrid"]
 CASES = ["simple_contagion", *SHIPPED]
 SI_BETA = 0.1
+# Issue 16's memory target: the state a run keeps between steps, at most this much.
+TARGET_PER_AGENT, TARGET_PER_TIE, TARGET_PER_ITEM = 64, 24, 4
+SCALING_BASE = 10_000  # `scaling`: ns per tie-step against this size (target: <= 1.3 at 10^6)
+LARGE = {"simple_contagion": [10_000_000]}  # array engine only (issue 16: 10^7 x 100 steps)
 
 
 def scenario(case: str, n: int, steps: int, engine: str = "array"):
@@ -100,6 +112,28 @@ def _maxrss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _status(key: str) -> int | None:
+    """A size line of /proc/self/status in bytes (VmRSS, VmHWM); None off Linux."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak() -> bool:
+    """Reset the process's peak resident memory (VmHWM) to its current size (Linux)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
 # ---------------------------------------------------------------------------------- one run
 
 
@@ -119,10 +153,11 @@ def run_one(case: str, n: int, engine: str, steps: int, limit: float, seed: int)
         for _ in range(steps):
             warm.step()
         del warm
-    base = _maxrss()
+    base, rss_base = _maxrss(), _status("VmRSS")
     t0 = time.perf_counter()
     m = make_model(sc, rng=seed)
     init = time.perf_counter() - t0
+    steps_peak = _reset_peak()  # from here VmHWM is the peak during the steps
     step_times, n_ties = [], []
     t_run = time.perf_counter()
     for _ in range(steps):
@@ -139,6 +174,9 @@ def run_one(case: str, n: int, engine: str, steps: int, limit: float, seed: int)
         "start_ties": float(len(m.ties)),
         "n_items": m.n_items,
         "peak_growth_bytes": _maxrss() - base,
+        # What the process held at its peak during the steps, above what it held before
+        # the model was made: the state, a step's working arrays and the recorded rows.
+        "step_peak_bytes": (_status("VmHWM") - rss_base) if steps_peak and rss_base else None,
         "state_bytes": m.state_nbytes()["total"],
         "share_aware": m.rows[-1]["share_aware"],
     }
@@ -197,13 +235,22 @@ def in_subprocess(case, n, engine, steps, limit, seed) -> dict:
 # ---------------------------------------------------------------------------------- the table
 
 
-def table(sizes: list[int], steps: int, limit: float, seed: int, cases: list[str]) -> list[dict]:
-    """One row per (case, size)."""
-    rows = []
+def table(
+    sizes: list[int],
+    steps: int,
+    limit: float,
+    seed: int,
+    cases: list[str],
+    large: dict[str, list[int]] | None = None,
+) -> list[dict]:
+    """One row per (case, size); `large` adds sizes per case run with the array engine only."""
+    rows: list[dict] = []
+    per_tie: dict[tuple[str, int], float] = {}
     for case in cases:
         projected: dict[str, float] = {}  # engine -> per-step seconds at the previous size
         prev_n = None
-        for n in sizes:
+        more = [n for n in (large or {}).get(case, []) if n not in sizes]
+        for n in [*sizes, *more]:
             arr = in_subprocess(case, n, "array", steps, 10 * limit, seed)
             if "error" in arr:
                 rows.append({"case": case, "n_agents": n, "note": f"array: {arr['error']}"})
@@ -222,9 +269,21 @@ def table(sizes: list[int], steps: int, limit: float, seed: int, cases: list[str
                 "peak_bytes_per_agent": round(arr["peak_growth_bytes"] / n, 1),
                 "state_bytes_per_agent": round(arr["state_bytes"] / n, 1),
                 "target_bytes_per_agent": round(
-                    100 + 5 * arr["start_ties"] / n + 4 * arr["n_items"], 1
+                    TARGET_PER_AGENT
+                    + TARGET_PER_TIE * arr["start_ties"] / n
+                    + TARGET_PER_ITEM * arr["n_items"],
+                    1,
                 ),
             }
+            if arr.get("step_peak_bytes") is not None:
+                row["step_peak_over_state"] = round(arr["step_peak_bytes"] / arr["state_bytes"], 2)
+            if n != SCALING_BASE and (case, SCALING_BASE) in per_tie:
+                row["scaling"] = round(row["ns_per_tie_step"] / per_tie[case, SCALING_BASE], 2)
+            per_tie[case, n] = row["ns_per_tie_step"]
+            if n in more:  # only the array engine at the sizes beyond the table's
+                rows.append(row)
+                print(_line(row), flush=True)
+                continue
             for engine, col in (("agents", "vs_reference"), ("ndlib", "vs_ndlib")):
                 est = projected.get(engine)
                 if est is not None and prev_n and est * (n / prev_n) * steps > limit:
@@ -247,31 +306,59 @@ def table(sizes: list[int], steps: int, limit: float, seed: int, cases: list[str
     return rows
 
 
-def sweep_throughput(n_jobs: int, n_agents: int, steps: int, seed: int) -> list[dict]:
-    """Jobs per second with 1 and 2 worker processes, and whether results are identical."""
+def sweep_jobs(n_jobs: int, n_agents: int, steps: int, workers: int, seed: int) -> str:
+    """Run the sweep's jobs with `workers` processes here; a digest of every time series."""
+    import hashlib
+
     from sim.experiment.jobs import Job, replication_seeds, run_key
     from sim.experiment.runners import run_jobs
 
     sc = scenario("weak_ties", n_agents, steps)
     jobs = [Job(0, r, s, run_key(sc, s), sc) for r, s in enumerate(replication_seeds(seed, n_jobs))]
-    out, results = [], {}
+    got = {o.job.replication: o.timeseries for o in run_jobs(jobs, workers=workers)}
+    digest = hashlib.sha256()
+    for r in sorted(got):
+        digest.update(got[r].to_csv(index=False).encode())
+    return digest.hexdigest()
+
+
+def sweep_throughput(
+    n_jobs: int, n_agents: int, steps: int, seed: int, cold: bool = True
+) -> list[dict]:
+    """Jobs per second with 1 and 2 worker processes from a cold start; identical results?
+
+    Each worker count runs in a fresh Python process; `cold`, with an empty kernel cache of
+    its own (`LEARNING_TIES_CACHE_DIR`), so the wall time includes starting Python, the
+    imports and compiling the kernels, as a user's first sweep does (issue 16, target 5).
+    """
+    import tempfile
+
+    out, digests = [], {}
     for workers in (1, 2):
-        t = time.perf_counter()
-        got = {o.job.replication: o.timeseries for o in run_jobs(jobs, workers=workers)}
-        wall = time.perf_counter() - t
-        results[workers] = got
+        with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
+            env = {**os.environ, **({"LEARNING_TIES_CACHE_DIR": cache} if cold else {})}
+            arg = json.dumps([n_jobs, n_agents, steps, workers, seed])
+            t = time.perf_counter()
+            res = subprocess.run(
+                [sys.executable, __file__, "--sweep-one", arg],
+                capture_output=True, text=True, env=env, check=False,
+            )  # fmt: skip
+            wall = time.perf_counter() - t
+        if res.returncode != 0:
+            raise RuntimeError(f"sweep with {workers} workers failed: {res.stderr[-2000:]}")
+        digests[workers] = res.stdout.strip().splitlines()[-1]
         out.append(
             {
-                "case": f"sweep weak_ties n={n_agents} x {steps} steps",
+                "case": f"sweep weak_ties n={n_agents} x {steps} steps"
+                + (", cold start" if cold else ""),
                 "workers": workers,
                 "jobs": n_jobs,
                 "wall_s": round(wall, 2),
                 "jobs_per_s": round(n_jobs / wall, 3),
             }
         )
-    same = all(results[1][r].equals(results[2][r]) for r in results[1])
     out[1]["speedup"] = round(out[1]["jobs_per_s"] / out[0]["jobs_per_s"], 2)
-    out[1]["identical_results"] = same
+    out[1]["identical_results"] = digests[1] == digests[2]
     return out
 
 
@@ -287,6 +374,8 @@ COLUMNS = [
     "peak_bytes_per_agent",
     "state_bytes_per_agent",
     "target_bytes_per_agent",
+    "step_peak_over_state",
+    "scaling",
     "vs_reference",
     "vs_ndlib",
     "note",
@@ -328,7 +417,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", help="the CSV written (default: see output_path)")
     ap.add_argument("--markdown", metavar="CSV", help="print a results CSV as Markdown tables")
+    ap.add_argument(
+        "--large",
+        default=",".join(f"{c}:{n}" for c, ns in LARGE.items() for n in ns),
+        help="case:size,... run with the array engine only ('' for none)",
+    )
     ap.add_argument("--one", help=argparse.SUPPRESS)
+    ap.add_argument("--sweep-one", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.markdown:
         print(markdown(args.markdown))
@@ -336,15 +431,22 @@ def main(argv: list[str] | None = None) -> None:
     if args.one:
         print(json.dumps(run_one(*json.loads(args.one))))
         return
+    if args.sweep_one:
+        print(sweep_jobs(*json.loads(args.sweep_one)))
+        return
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     steps, limit = args.steps, args.limit
     sweep = (48, 2000, 1000)
+    large: dict[str, list[int]] = {}
+    for pair in filter(None, args.large.split(",")):
+        case, size = pair.split(":")
+        large.setdefault(case, []).append(int(float(size)))
     if args.quick:
-        sizes, steps, limit, sweep = [1000], 10, 10.0, (2, 200, 10)
+        sizes, steps, limit, sweep, large = [1000], 10, 10.0, (2, 200, 10), {}
     cases = args.cases.split(",")
     print(" | ".join(COLUMNS), flush=True)
-    rows = table(sizes, steps, limit, args.seed, cases)
-    sw = sweep_throughput(*sweep, seed=args.seed)
+    rows = table(sizes, steps, limit, args.seed, cases, large)
+    sw = sweep_throughput(*sweep, seed=args.seed, cold=not args.quick)
     for r in sw:
         print(r, flush=True)
 

@@ -233,7 +233,12 @@ def first_per_group(
         n_groups: when given (group ids are in 0..n_groups-1) and the events are many, the
             winners are found by scattering into scratch arrays of that size (linear time)
             instead of sorting.
-        scratch: the scratch arrays to scatter into (`Scratch`); new ones when None.
+        scratch: the scratch array to scatter into (`Scratch`), kept by the caller: then
+            the winners are always found by scattering, in time per event, and when the
+            events are few (8 x events < n_groups) returned in group order, as sorting does
+            (the same winners unless two events of a group tie in both score and tiebreak,
+            or a key is NaN; ids must be 0..n_groups-1). None: a new scratch array when
+            scattering.
 
     Returns:
         Indices into the events, one per distinct group: sorted by group, or in event order
@@ -245,12 +250,16 @@ def first_per_group(
     group = np.ascontiguousarray(group, dtype=np.int64)
     if len(group) == 0:
         return np.zeros(0, dtype=np.int64)
-    if n_groups is not None and 8 * len(group) >= n_groups:
+    if n_groups is not None and (8 * len(group) >= n_groups or scratch is not None):
         # Scattering compares in float64, as the scratch arrays of the numpy version did.
         score = np.ascontiguousarray(score, dtype=np.float64)
         tiebreak = np.ascontiguousarray(tiebreak, dtype=np.float64)
         use = scratch if scratch is not None else Scratch()
-        return _first_per_group_scatter(group, score, tiebreak, use.get(int(n_groups)))
+        found = _first_per_group_scatter(group, score, tiebreak, use.get(int(n_groups)))
+        if 8 * len(group) >= n_groups:
+            return found
+        # Few events: what sorting gives (in group order), in time per event, not per group.
+        return found[np.argsort(group[found], kind="stable")]
     # Sorting compares in the keys' own type: integers exactly, floats as float64.
     score, tiebreak = (
         np.ascontiguousarray(x, dtype=x.dtype if x.dtype.kind in "biu" else np.float64)

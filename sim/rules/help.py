@@ -392,27 +392,35 @@ def able_members(
     for q in range(len(askers)):
         if asker_is_member[q]:
             needed[item[q]] = True
+    # Two passes over the members' rows (learner-major, as the knowledge is stored): count
+    # the able per item, then fill each item's list in member order; then sort each list.
     ptr = np.zeros(n_items + 1, np.int64)
-    sorted_members = np.empty(len(members) * needed.sum(), np.int64)
-    sorted_level = np.empty(len(sorted_members), k_flat.dtype)
-    ids = np.empty(len(members), np.int64)
-    levels = np.empty(len(members), k_flat.dtype)
+    for m in members:
+        row = m * n_items
+        for it in range(n_items):
+            if needed[it] and k_flat[row + it] >= at_least:
+                ptr[it + 1] += 1
     for it in range(n_items):
-        w = ptr[it]
-        if needed[it]:
-            n = 0
-            for m in members:
-                x = k_flat[m * n_items + it]
-                if x >= at_least:
-                    ids[n] = m
-                    levels[n] = x
-                    n += 1
-            order = np.argsort(levels[:n], kind="mergesort")
-            for j in range(n):
-                sorted_members[w + j] = ids[order[j]]
-                sorted_level[w + j] = levels[order[j]]
-            w += n
-        ptr[it + 1] = w
+        ptr[it + 1] += ptr[it]
+    ids = np.empty(ptr[n_items], np.int64)
+    levels = np.empty(ptr[n_items], k_flat.dtype)
+    fill = ptr[:-1].copy()
+    for m in members:
+        row = m * n_items
+        for it in range(n_items):
+            x = k_flat[row + it]
+            if needed[it] and x >= at_least:
+                ids[fill[it]] = m
+                levels[fill[it]] = x
+                fill[it] += 1
+    sorted_members = np.empty(len(ids), np.int64)
+    sorted_level = np.empty(len(ids), k_flat.dtype)
+    for it in range(n_items):
+        lo, hi = ptr[it], ptr[it + 1]
+        order = np.argsort(levels[lo:hi], kind="mergesort")
+        for j in range(hi - lo):
+            sorted_members[lo + j] = ids[lo + order[j]]
+            sorted_level[lo + j] = levels[lo + order[j]]
     start = np.zeros(len(askers), np.int64)
     count = np.zeros(len(askers), np.float64)
     for q in range(len(askers)):
