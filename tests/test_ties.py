@@ -88,3 +88,23 @@ def test_a_table_built_without_its_index_gets_the_same_index_later():
     assert now.strength is not s
     for name in ("indptr", "nbr", "tie_of"):
         assert np.array_equal(getattr(later, name), getattr(now, name))
+
+
+def test_strong_degree_is_kept_only_while_the_ties_and_strengths_are_the_same():
+    # The pull path asks for the strong degrees every step and gets them from a cache; a
+    # rule that replaces the strengths or changes the ties must be seen at once.
+    def counted(t, threshold):
+        strong = t.strength >= threshold
+        ends = np.concatenate([t.u[strong], t.v[strong]])
+        return np.bincount(ends, minlength=t.n_agents).tolist(), 2 * int(strong.sum())
+
+    t = TieTable.from_edges(4, np.array([0, 0, 1]), np.array([1, 2, 3]), np.array([0.9, 0.2, 0.6]))
+    for threshold in (0.5, 0.1, 0.5):
+        degree, ends = t.strong_degree(threshold)
+        assert (degree.tolist(), ends) == counted(t, threshold)
+    t.strength = np.array([0.1, 0.9, 0.9])  # as tie dynamics do: a new array
+    assert (t.strong_degree(0.5)[0].tolist(), t.strong_degree(0.5)[1]) == counted(t, 0.5)
+    t.change(np.array([True, False, False]), np.array([2]), np.array([3]), 0.7, np.array([2]), 5)
+    assert (t.strong_degree(0.5)[0].tolist(), t.strong_degree(0.5)[1]) == counted(t, 0.5)
+    t.remove(np.array([False, True, False]))
+    assert (t.strong_degree(0.5)[0].tolist(), t.strong_degree(0.5)[1]) == counted(t, 0.5)

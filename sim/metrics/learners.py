@@ -109,6 +109,7 @@ class LearnerTally:
     def __init__(self, n_agents: int, full: bool = True) -> None:
         self.full = full
         self.answers_given = np.zeros(n_agents, dtype=np.int64)
+        self.concentration: tuple[float, float] | None = None  # of answers_given, until it changes
         if full:
             self.questions = np.zeros(n_agents, dtype=np.int64)
             self.answers_received = np.zeros(n_agents, dtype=np.int64)
@@ -118,7 +119,9 @@ class LearnerTally:
 
     def add(self, flows: LearnerFlows) -> None:
         """Add one step's flows."""
-        np.add.at(self.answers_given, flows.answered_by, 1)
+        if len(flows.answered_by):
+            np.add.at(self.answers_given, flows.answered_by, 1)
+            self.concentration = None
         if not self.full:
             return
         np.add.at(self.questions, flows.asked, 1)
@@ -136,7 +139,9 @@ def answers_concentration(tally: LearnerTally) -> tuple[float, float]:
 
     Both NaN before any answer was given.
     """
-    return counts_concentration(tally.answers_given, TOP_FRACTION)
+    if tally.concentration is None:  # worked out again only after answers were given
+        tally.concentration = counts_concentration(tally.answers_given, TOP_FRACTION)
+    return tally.concentration
 
 
 def group_labels(m: Any) -> list[str]:

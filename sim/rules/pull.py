@@ -53,7 +53,7 @@ def _pull_if_cheaper(
         pull_work = degree_sum(t.indptr, cand, n_items)
     if pull_work == 0:  # nobody who can learn has a tie: every share is redundant
         redundant = int(rng.binomial(push_work, p))
-        strong_work = _strong_work(t, shared, k0, strong_threshold)
+        strong_work = _strong_work(t, shared, k0, strong_threshold, push_work)
         return Events.empty(), _split(redundant, push_work, strong_work, count_rng)
     if pull_work >= push_cost:
         return None
@@ -68,22 +68,23 @@ def _pull_if_cheaper(
     )  # fmt: skip
     # Each redundant triple is noticed independently with p: one binomial.
     redundant = int(rng.binomial(push_work - int(informative.sum()), p))
-    strong_left = _strong_work(t, shared, k0, strong_threshold) - int(informative[1])
+    strong_left = _strong_work(t, shared, k0, strong_threshold, push_work) - int(informative[1])
     counts = _split(redundant, push_work - int(informative.sum()), strong_left, count_rng)
     return Events.received(src, dst, item, tie, t.strength[tie]), counts
 
 
-def _strong_work(t: TieTable, shared: np.ndarray, k0: np.ndarray, threshold: float) -> int:
-    """(sharer, item, tie) triples over strong ties, among the shared items' triples."""
-    strong = t.strength >= threshold
-    n_strong = int(np.count_nonzero(strong))
-    if n_strong == 0:
+def _strong_work(
+    t: TieTable, shared: np.ndarray, k0: np.ndarray, threshold: float, work: int
+) -> int:
+    """(sharer, item, tie) triples over strong ties, among the shared items' `work` triples."""
+    strong_degree, n_strong_ends = t.strong_degree(threshold)
+    if n_strong_ends == 2 * len(t):  # every tie strong (or none: below)
+        return work
+    if n_strong_ends == 0:
         return 0
     n_items = k0.shape[1]
     if len(shared) == k0.size:
-        return 2 * n_strong * n_items
-    ends = np.concatenate([t.u[strong], t.v[strong]])
-    strong_degree = np.bincount(ends, minlength=t.n_agents)
+        return n_strong_ends * n_items  # every tie twice per item
     return int(strong_degree[shared // n_items].sum())
 
 

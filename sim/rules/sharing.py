@@ -240,6 +240,7 @@ def noticed_shares(
     )
 
 
+# long: seventeen arguments, one per line; one compiled loop keeps its state in registers
 @numba.njit(cache=True)
 def _noticed_rows(
     indptr,
@@ -277,10 +278,21 @@ def _noticed_rows(
         lo = indptr[a]
         d = indptr[a + 1] - lo
         if n_out + d > cap:
-            return (r, *_drop_redundant(
-                k_flat, n_items, strength, skip_redundant, strong_threshold, n_out,
-                out_src, out_dst, out_item, out_tie,
-            ))
+            return (
+                r,
+                *_drop_redundant(
+                    k_flat,
+                    n_items,
+                    strength,
+                    skip_redundant,
+                    strong_threshold,
+                    n_out,
+                    out_src,
+                    out_dst,
+                    out_item,
+                    out_tie,
+                ),
+            )
         j = -1
         while True:
             if p_top < 1.0:
@@ -302,16 +314,35 @@ def _noticed_rows(
             out_item[n_out] = it
             out_tie[n_out] = t
             n_out += 1
-    return (len(shared), *_drop_redundant(
-        k_flat, n_items, strength, skip_redundant, strong_threshold, n_out,
-        out_src, out_dst, out_item, out_tie,
-    ))
+    return (
+        len(shared),
+        *_drop_redundant(
+            k_flat,
+            n_items,
+            strength,
+            skip_redundant,
+            strong_threshold,
+            n_out,
+            out_src,
+            out_dst,
+            out_item,
+            out_tie,
+        ),
+    )
 
 
 @numba.njit(cache=True)
 def _drop_redundant(
-    k_flat, n_items, strength, skip_redundant, strong_threshold, n_out,
-    out_src, out_dst, out_item, out_tie,
+    k_flat,
+    n_items,
+    strength,
+    skip_redundant,
+    strong_threshold,
+    n_out,
+    out_src,
+    out_dst,
+    out_item,
+    out_tie,
 ):  # pragma: no cover - compiled
     """Count, and take out of the first `n_out` outputs, the shares already known as well.
 

@@ -64,6 +64,16 @@ class TieTable:
     tie_of: np.ndarray = field(init=False)
     index: InitVar[bool] = True
     _adjacency: sp.csr_matrix | None = field(init=False, default=None, repr=False)
+    _strong_degree: tuple[float, np.ndarray, int] | None = field(
+        init=False, default=None, repr=False
+    )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # Replacing the endpoints or the strengths (every rule replaces these arrays, none
+        # edits them in place) forgets the strong degrees worked out from them.
+        if name in ("u", "v", "strength"):
+            object.__setattr__(self, "_strong_degree", None)
+        object.__setattr__(self, name, value)
 
     def __post_init__(self, index: bool) -> None:
         if self.formed is None:
@@ -79,6 +89,22 @@ class TieTable:
                 (data, self.nbr, self.indptr), shape=(self.n_agents, self.n_agents)
             )
         return self._adjacency
+
+    def strong_degree(self, strong_threshold: float) -> tuple[np.ndarray, int]:
+        """Strong ties (strength >= threshold) per learner (int64), and their sum.
+
+        Kept until the endpoint or strength arrays are replaced: a broadcast without tie
+        dynamics asks for it every step (`sim.rules.pull`), and a pass over every tie per
+        step was most of such a step's time.
+        """
+        kept = self._strong_degree
+        if kept is None or kept[0] != strong_threshold:
+            strong = self.strength >= strong_threshold
+            ends = np.concatenate([self.u[strong], self.v[strong]]).astype(np.intp)
+            degree = np.bincount(ends, minlength=self.n_agents)
+            kept = (strong_threshold, degree, 2 * int(np.count_nonzero(strong)))
+            self._strong_degree = kept
+        return kept[1], kept[2]
 
     @classmethod
     def from_edges(
