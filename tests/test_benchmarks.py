@@ -33,6 +33,7 @@ def test_the_readme_holds_the_benchmark_tables_as_the_csvs_give_them(targets, re
     for name, table in (
         ("bench.py --markdown", targets.bench.markdown(str(targets.RESULTS))),
         ("targets", targets.targets_table()),
+        ("earlier targets", targets.earlier_targets_table()),
         ("cold start", targets.cold_start_table()),
         ("peers", targets.peers_table()),
     ):
