@@ -68,18 +68,26 @@ def peers_table(path: Path = PEERS) -> str:
     return "\n".join(lines)
 
 
-def cold_start_table(path: Path = COLD) -> str:
-    """The README's first command on an empty and on a warm kernel cache (`cold_start.csv`)."""
+def _cold_and_warm(path: Path) -> dict[int, tuple[float, float]]:
+    """Per worker count, largest first: the median wall time on an empty and a warm cache."""
     df = pd.read_csv(path)
     df = df[df["tree"] == "working tree"]
+    out = {}
+    for workers in sorted(df["workers"].unique(), reverse=True):
+        w = df[df["workers"] == workers]
+        out[int(workers)] = tuple(
+            float(w.loc[w["cache"] == cache, "wall_s"].median()) for cache in ("cold", "warm")
+        )
+    return out
+
+
+def cold_start_table(path: Path = COLD) -> str:
+    """The README's first command on an empty and on a warm kernel cache (`cold_start.csv`)."""
     lines = [
         "| `--workers` | empty cache (s) | warm cache (s) | empty / warm |",
         "|---:|---:|---:|---:|",
     ]
-    for workers in sorted(df["workers"].unique(), reverse=True):
-        w = df[df["workers"] == workers]
-        cold = float(w.loc[w["cache"] == "cold", "wall_s"].median())
-        warm = float(w.loc[w["cache"] == "warm", "wall_s"].median())
+    for workers, (cold, warm) in _cold_and_warm(path).items():
         lines.append(f"| {workers} | {cold:.1f} | {warm:.1f} | {cold / warm:.2f} |")
     return "\n".join(lines)
 
@@ -93,16 +101,10 @@ def targets_table(results: Path = RESULTS, peers: Path = PEERS, cold: Path = COL
     """Issue 16's five targets, what the committed CSVs measured, and whether each is met."""
     runs, sweep = _runs(results), pd.read_csv(results)
     sweep = sweep[sweep["n_agents"].isna() & sweep["speedup"].notna()].iloc[-1]
-    p, c = pd.read_csv(peers), pd.read_csv(cold)
-    c = c[c["tree"] == "working tree"]
+    p = pd.read_csv(peers)
     rows = []
 
-    ratio = {}
-    for workers in sorted(c["workers"].unique(), reverse=True):
-        w = c[c["workers"] == workers]
-        ratio[workers] = float(w.loc[w["cache"] == "cold", "wall_s"].median()) / float(
-            w.loc[w["cache"] == "warm", "wall_s"].median()
-        )
+    ratio = {w: c / h for w, (c, h) in _cold_and_warm(cold).items()}
     text = "; ".join(f"{w} worker{'s' if w > 1 else ''}: {r:.2f}x" for w, r in ratio.items())
     readme_cmd = ratio[max(ratio)]  # the README's command uses every core (2 here)
     rows.append(

@@ -108,3 +108,15 @@ def test_strong_degree_is_kept_only_while_the_ties_and_strengths_are_the_same():
     assert (t.strong_degree(0.5)[0].tolist(), t.strong_degree(0.5)[1]) == counted(t, 0.5)
     t.remove(np.array([False, True, False]))
     assert (t.strong_degree(0.5)[0].tolist(), t.strong_degree(0.5)[1]) == counted(t, 0.5)
+
+
+def test_the_adjacency_follows_the_index_after_ties_change():
+    # The adjacency is kept until the index is replaced (reindex, change): a stale one would
+    # give the structural metrics the old network.
+    t = TieTable.from_edges(4, np.array([0, 0]), np.array([1, 2]), np.array([0.9, 0.2]))
+    assert sorted(zip(*t.adjacency().nonzero(), strict=True)) == [(0, 1), (0, 2), (1, 0), (2, 0)]
+    t.change(np.array([True, False]), np.array([2]), np.array([3]), 0.7, np.array([2]), 5)
+    assert sorted(zip(*t.adjacency().nonzero(), strict=True)) == [(0, 2), (2, 0), (2, 3), (3, 2)]
+    t.remove(np.array([True, False]))
+    t.reindex()
+    assert sorted(zip(*t.adjacency().nonzero(), strict=True)) == [(2, 3), (3, 2)]

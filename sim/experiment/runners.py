@@ -21,12 +21,9 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Any
 
-import numpy as np
-
 from sim import kernel_cache
 from sim.experiment.jobs import Job, Outcome, execute, run_replication
 from sim.experiment.storage import Folder
-from sim.rules.gains import first_per_group
 from sim.scenario import Scenario
 from sim.world.network import StartNetwork
 
@@ -233,10 +230,9 @@ def warm_up_kernels(job: Job, cold: Callable[[], bool] | None = None) -> bool:
     if small is None:
         return False
     try:
+        # Its steps reach every kernel of the job's: each learner's best gain is found by
+        # scattering from the first gains on (`apply_best` passes its scratch).
         run_replication(small, 0, 0, job.network, side={})
-        # A path a short run does not reach: the winners scattered by learner-item once the
-        # events are many (from about step 100 of weak_ties), in the types the rules pass.
-        first_per_group(np.zeros(1, np.int64), np.zeros(1), np.zeros(1), 1)
     except Exception:  # noqa: BLE001 - the job's own run reports (and isolates) any failure
         return False
     return True

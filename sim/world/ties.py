@@ -69,10 +69,12 @@ class TieTable:
     )
 
     def __setattr__(self, name: str, value: object) -> None:
-        # Replacing the endpoints or the strengths (every rule replaces these arrays, none
-        # edits them in place) forgets the strong degrees worked out from them.
+        # Replacing an array (every rule replaces them, none edits them in place) forgets
+        # what was worked out from it: the strong degrees, the adjacency of the index.
         if name in ("u", "v", "strength"):
             object.__setattr__(self, "_strong_degree", None)
+        elif name in ("indptr", "nbr"):
+            object.__setattr__(self, "_adjacency", None)
         object.__setattr__(self, name, value)
 
     def __post_init__(self, index: bool) -> None:
@@ -146,7 +148,6 @@ class TieTable:
     def reindex(self) -> None:
         """Rebuild the CSR neighbour index from the endpoint arrays."""
         self.indptr, self.nbr, self.tie_of = build_index(self.u, self.v, self.n_agents)
-        self._adjacency = None
 
     @property
     def src(self) -> np.ndarray:
@@ -216,7 +217,6 @@ class TieTable:
         if len(u):
             self.add(u, v, strength, origin, step)
         add_id = np.arange(n_old - int(gone.sum()), len(self), dtype=np.int64)
-        self._adjacency = None
         self.indptr, self.nbr, self.tie_of = merge_index(
             self.indptr,
             self.nbr,
