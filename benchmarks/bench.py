@@ -13,8 +13,10 @@ off), at each size it measures in a fresh process:
   divided by steps x mean ties, or steps x agents; setup excluded and reported apart);
 - memory per agent: the growth of the process's peak resident memory over setup and run
   (`peak_bytes_per_agent`); what the model's state keeps between steps
-  (`LearningModel.state_nbytes`, `state_bytes_per_agent`) against issue 16's target, 64 B
-  per agent + 24 B per tie + 4 B per agent-item (`target_bytes_per_agent`); and the peak
+  (`LearningModel.state_nbytes`, `state_bytes_per_agent`: learners, ties and the scratch
+  kept between steps) against issue 16's target, 64 B per agent + 24 B per tie + 4 B per
+  agent-item (`target_bytes_per_agent`); the outputs recorded by the end of the run, outside
+  the state (`recorded_bytes_per_agent`: the learner tally, the per-group rows); and the peak
   during the steps alone over that state (`step_peak_over_state`, target at most 1.5: the
   process's peak resident memory is reset after setup via /proc/self/clear_refs, Linux);
 - `scaling`: ns per tie-step at this size over its value at 10^4 agents (target at most 1.3
@@ -178,6 +180,7 @@ def run_one(case: str, n: int, engine: str, steps: int, limit: float, seed: int)
         # the model was made: the state, a step's working arrays and the recorded rows.
         "step_peak_bytes": (_status("VmHWM") - rss_base) if steps_peak and rss_base else None,
         "state_bytes": m.state_nbytes()["total"],
+        "recorded_bytes": m.state_nbytes()["recorded"],
         "share_aware": m.rows[-1]["share_aware"],
     }
 
@@ -268,6 +271,7 @@ def table(
                 "ns_per_agent_step": round(total / len(st) / n * 1e9, 1),
                 "peak_bytes_per_agent": round(arr["peak_growth_bytes"] / n, 1),
                 "state_bytes_per_agent": round(arr["state_bytes"] / n, 1),
+                "recorded_bytes_per_agent": round(arr["recorded_bytes"] / n, 1),
                 "target_bytes_per_agent": round(
                     TARGET_PER_AGENT
                     + TARGET_PER_TIE * arr["start_ties"] / n
@@ -373,6 +377,7 @@ COLUMNS = [
     "ns_per_agent_step",
     "peak_bytes_per_agent",
     "state_bytes_per_agent",
+    "recorded_bytes_per_agent",
     "target_bytes_per_agent",
     "step_peak_over_state",
     "scaling",

@@ -145,7 +145,7 @@ class LearningModel(mesa.Model):
         # Items that became known in the last step, as flat indices (cascade passes them on).
         self.newly_aware = np.flatnonzero(self.knowledge.ravel() > 0)
         self.record = StepRecord()
-        self._scratch = Scratch()  # apply_best's, kept between steps (not state)
+        self._scratch = Scratch()  # apply_best's, kept between steps (see state_nbytes)
         self.tally = LearnerTally(n, full=sc.metrics.learners)
         self.group_steps: list[np.ndarray] = []
         self.rows: list[dict[str, float]] = []
@@ -244,18 +244,32 @@ class LearningModel(mesa.Model):
         return self.ties.adjacency()
 
     def state_nbytes(self) -> dict[str, int]:
-        """Bytes held by the model's state arrays, by part (what a run keeps between steps).
+        """Bytes held by the model's arrays between steps, by part.
 
         Returns:
-            {"agents": per-learner arrays (knowledge, traits, derived probabilities),
-            "ties": the tie table and its neighbour index, "total": both}. Arrays that view
-            others (e.g. an equal activity seen as one value) count their memory once. The
-            recorded rows, Mesa agents and a step's temporaries are not included.
+            {"agents": per-learner and per-item arrays (knowledge, traits, derived
+            probabilities, misconceptions), "ties": the tie table and its neighbour index,
+            "scratch": arrays kept only to save work in later steps (`apply_best`'s scratch,
+            one int32 per (learner, item), made at the first gain), "total": these three
+            (the state); "recorded": what the outputs have accumulated so far (the learner
+            tally and the per-group rows), not in the total}. Arrays that view others (e.g.
+            an equal activity seen as one value) count their memory once. Mesa agents, the
+            per-step metric rows and a step's temporaries (also the last step's flows, kept
+            until the next) are not included.
         """
         seen: set[int] = set()
         ties_bytes = owned_nbytes([self.ties], seen)
-        agents_bytes = owned_nbytes([self, self.items], seen)
-        return {"agents": agents_bytes, "ties": ties_bytes, "total": agents_bytes + ties_bytes}
+        held = [self, self.items, *([self.misinformation] if self.misinformation else [])]
+        agents_bytes = owned_nbytes(held, seen)
+        scratch = owned_nbytes([self._scratch], seen)
+        recorded = owned_nbytes([self.tally], seen) + sum(a.nbytes for a in self.group_steps)
+        return {
+            "agents": agents_bytes,
+            "ties": ties_bytes,
+            "scratch": scratch,
+            "total": agents_bytes + ties_bytes + scratch,
+            "recorded": recorded,
+        }
 
     # ---------------------------------------------------------------- the step
 

@@ -600,7 +600,20 @@ def test_state_nbytes_counts_the_tie_table_and_shared_arrays_once():
     table = (t.u, t.v, t.strength, t.origin, t.last_used, t.formed, t.indptr, t.nbr, t.tie_of)
     got = varied.state_nbytes()
     assert got["ties"] == sum(a.nbytes for a in table)
-    assert got["total"] == got["agents"] + got["ties"]
+    assert got["total"] == got["agents"] + got["ties"] + got["scratch"]
+    assert got["scratch"] == 0  # apply_best's scratch is made at the first gain
+    # The learner tally (questions, answers given and received, corrected; 7 gains and 3
+    # budget cuts per learner) and the per-group rows (step 0's) are recorded output,
+    # outside the state.
+    rows = sum(a.nbytes for a in varied.group_steps)
+    assert len(varied.group_steps) == 1 and rows > 0
+    assert got["recorded"] == 50 * (4 * 8 + 7 * 8 + 3 * 8) + rows
+    sharing = model(scenario(population={"n_agents": 50}, sharing={"enabled": True}), ring)
+    sharing.step()  # learner 0 shares with both neighbours, who notice and gain
+    assert sharing.record.gain_by_channel.sum() > 0
+    after = sharing.state_nbytes()
+    assert after["scratch"] == 4 * 50 * sharing.n_items  # int32 per (learner, item)
+    assert after["total"] == after["agents"] + after["ties"] + after["scratch"]
     # Equal activity: p_share and p_ask are one value each, seen as arrays (8 B, not 50 x 8).
     equal = model(scenario(population={"n_agents": 50}), ring)
     assert got["agents"] - equal.state_nbytes()["agents"] == 2 * 8 * (50 - 1)

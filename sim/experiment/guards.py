@@ -43,6 +43,7 @@ kernels (measured: 330 MB resident after a small run, part of it shared between 
 # (`state_bytes`); the working memory of a step, of the structural metrics and of building
 # the network was measured (peak resident memory, 2000-20000 learners) and rounded up.
 _KNOWLEDGE = 4  # float32 mastery per (learner, item)
+_SCRATCH = 4  # apply_best's int32 scratch per (learner, item), kept from the first step on
 _PER_LEARNER = 41  # group int64, activity, helpfulness, p_share, p_ask float64, member bool
 _PER_ITEM = 40  # item class, topic, sources required int64; complexity, repository float64
 _PER_TIE = 41  # u, v int32, strength float64, origin int8, last used, formed int32; index 2x2
@@ -170,7 +171,7 @@ def state_bytes(scenario: Scenario, ties: float) -> float:
     # Correction: per (learner, misconception) the resistance (int64) and a flag (bool).
     correcting = 9 * n * wrong if scenario.correction.enabled else 0
     return (
-        _KNOWLEDGE * n * m
+        (_KNOWLEDGE + _SCRATCH) * n * m
         + stifled
         + correcting
         + _PER_SEEDED * seeded

@@ -202,16 +202,19 @@ class Scratch:
     """An array of -1 per group, reused by `first_per_group` when it scatters.
 
     The kernel restores every entry it wrote, so the array is all -1 between calls; it is
-    made again when the number of groups changes.
+    made again when the number of groups changes. Its entries are event numbers, so it is
+    int32 (4 B per group: per (learner, item) in `apply_best`, part of a run's state) unless
+    a call has 2^31 events or more.
     """
 
     def __init__(self) -> None:
-        self.local = np.zeros(0, np.int64)
+        self.local = np.zeros(0, np.int32)
 
-    def get(self, n_groups: int) -> np.ndarray:
-        """The array for `n_groups` groups (all -1)."""
-        if len(self.local) != n_groups:
-            self.local = np.full(n_groups, -1, np.int64)
+    def get(self, n_groups: int, n_events: int = 0) -> np.ndarray:
+        """The array for `n_groups` groups (all -1), wide enough to number `n_events`."""
+        dtype = np.int32 if n_events < np.iinfo(np.int32).max else np.int64
+        if len(self.local) != n_groups or self.local.dtype != dtype:
+            self.local = np.full(n_groups, -1, dtype)
         return self.local
 
 
@@ -255,7 +258,7 @@ def first_per_group(
         score = np.ascontiguousarray(score, dtype=np.float64)
         tiebreak = np.ascontiguousarray(tiebreak, dtype=np.float64)
         use = scratch if scratch is not None else Scratch()
-        found = _first_per_group_scatter(group, score, tiebreak, use.get(int(n_groups)))
+        found = _first_per_group_scatter(group, score, tiebreak, use.get(int(n_groups), len(group)))
         if 8 * len(group) >= n_groups:
             return found
         # Few events: what sorting gives (in group order), in time per event, not per group.
