@@ -118,7 +118,9 @@ class LearningModel(mesa.Model):
         file_ids = getattr(start_network, "ids", None)
         self.group_names = tuple(getattr(start_network, "group_labels", ()) or ())
         t = start_network
-        self.ties = TieTable.from_edges(n, t.u, t.v, t.strength, index=False, copy=not own)
+        self.ties = TieTable.from_edges(
+            n, t.u, t.v, t.strength, index=False, copy=not own, dynamic=sc.ties.enabled
+        )
         # Drop the network (int64 endpoints) before the index is built: at 10^6 agents it
         # would otherwise sit beside the index at setup's memory peak.
         del start_network, t

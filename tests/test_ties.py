@@ -39,20 +39,49 @@ def test_tie_between_finds_the_tie_id_or_minus_one():
     assert tie_between(t.indptr, t.nbr, t.tie_of, a, b).tolist() == [1, 2, 3, -1, -1]
 
 
-def test_add_and_remove_keep_the_columns_aligned():
+def test_change_keeps_the_columns_aligned():
     t = triangle_plus_tail()
-    t.remove(np.array([False, True, False, False]))
-    t.add(np.array([1]), np.array([3]), 0.1, np.array([TieOrigin.CHANCE]), step=7)
-    t.reindex()
+    t.change(
+        np.array([False, True, False, False]),
+        np.array([1]),
+        np.array([3]),
+        0.1,
+        np.array([TieOrigin.CHANCE]),
+        step=7,
+    )
     assert list(zip(t.u.tolist(), t.v.tolist(), strict=True)) == [(0, 1), (1, 2), (2, 3), (1, 3)]
     assert t.strength.tolist() == [0.9, 0.5, 0.1, 0.1]
     assert t.origin.tolist() == [0, 0, 0, TieOrigin.CHANCE]
     assert t.last_used.tolist() == [-1, -1, -1, 7]
+    assert t.formed.tolist() == [0, 0, 0, 7]
     assert t.degree.tolist() == [1, 3, 2, 2]
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_the_endpoints_read_from_the_index_are_the_ones_given(seed):
+    # The table keeps no endpoint arrays: ends() reads each tie's (u, v) back from the
+    # index. On random graphs given in a random tie order, it must return that order.
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 60))
+    pairs = np.array([(a, b) for a in range(n) for b in range(a + 1, n)])
+    pairs = pairs[rng.permutation(len(pairs))][: int(rng.integers(0, len(pairs) + 1))]
+    t = TieTable.from_edges(n, pairs[:, 0], pairs[:, 1], rng.random(len(pairs)))
+    u, v = t.ends()
+    assert u.tolist() == pairs[:, 0].tolist() and v.tolist() == pairs[:, 1].tolist()
+    assert u.dtype == np.int32 and t._given is None  # the given arrays are let go
+
+
+def test_a_table_whose_ties_never_change_holds_one_stamp_each():
+    s = np.array([0.9, 0.2, 0.5, 0.1])
+    still = TieTable.from_edges(4, np.array([0, 0, 1, 2]), np.array([1, 2, 2, 3]), s, dynamic=False)
+    assert still.last_used.tolist() == [-1] * 4 and still.formed.tolist() == [0] * 4
+    assert still.last_used.base.size == 1 and still.formed.base.size == 1  # not per tie
+    with pytest.raises(ValueError, match="read-only"):
+        still.last_used[0] = 3
+
+
 @pytest.mark.parametrize("seed", range(30))
-def test_change_gives_the_table_and_index_of_remove_add_reindex(seed):
+def test_change_gives_the_table_and_index_of_a_rebuild(seed):
     # Random graphs, random removals and additions (including re-adding a removed pair and
     # rows that gain several ties): the incrementally updated index must equal a rebuild.
     rng = np.random.default_rng(seed)
@@ -69,12 +98,19 @@ def test_change_gives_the_table_and_index_of_remove_add_reindex(seed):
     nv = np.array([p[1] for p in new], dtype=np.int64)
     origin = np.full(len(new), TieOrigin.CHANCE)
 
-    expected = TieTable.from_edges(n, u, v, t.strength)
-    expected.remove(gone)
-    expected.add(nu, nv, 0.1, origin, step=3)
-    expected.reindex()
+    # Built from scratch: the kept ties in their order, then the new ones.
+    keep = ~gone
+    expected = TieTable.from_edges(
+        n,
+        np.concatenate([u[keep], nu]),
+        np.concatenate([v[keep], nv]),
+        np.concatenate([t.strength[keep], np.full(len(new), 0.1)]),
+    )
     t.change(gone, nu, nv, 0.1, origin, step=3)
-    for name in ("u", "v", "strength", "origin", "last_used", "indptr", "nbr", "tie_of"):
+    kept = int(keep.sum())
+    assert t.origin.tolist() == [TieOrigin.INITIAL] * kept + [TieOrigin.CHANCE] * len(new)
+    assert t.last_used.tolist() == [-1] * kept + [3] * len(new)
+    for name in ("u", "v", "strength", "indptr", "nbr", "tie_of"):
         assert np.array_equal(getattr(t, name), getattr(expected, name)), name
 
 
@@ -106,7 +142,8 @@ def test_strong_degree_is_kept_only_while_the_ties_and_strengths_are_the_same():
     assert (t.strong_degree(0.5)[0].tolist(), t.strong_degree(0.5)[1]) == counted(t, 0.5)
     t.change(np.array([True, False, False]), np.array([2]), np.array([3]), 0.7, np.array([2]), 5)
     assert (t.strong_degree(0.5)[0].tolist(), t.strong_degree(0.5)[1]) == counted(t, 0.5)
-    t.remove(np.array([False, True, False]))
+    t.change(np.array([False, True, False]), np.zeros(0), np.zeros(0), 0.7, np.zeros(0), 6)
+    assert len(t) == 2
     assert (t.strong_degree(0.5)[0].tolist(), t.strong_degree(0.5)[1]) == counted(t, 0.5)
 
 
@@ -117,6 +154,5 @@ def test_the_adjacency_follows_the_index_after_ties_change():
     assert sorted(zip(*t.adjacency().nonzero(), strict=True)) == [(0, 1), (0, 2), (1, 0), (2, 0)]
     t.change(np.array([True, False]), np.array([2]), np.array([3]), 0.7, np.array([2]), 5)
     assert sorted(zip(*t.adjacency().nonzero(), strict=True)) == [(0, 2), (2, 0), (2, 3), (3, 2)]
-    t.remove(np.array([True, False]))
-    t.reindex()
+    t.change(np.array([True, False]), np.zeros(0), np.zeros(0), 0.7, np.zeros(0), 6)
     assert sorted(zip(*t.adjacency().nonzero(), strict=True)) == [(2, 3), (3, 2)]

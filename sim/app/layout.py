@@ -151,8 +151,9 @@ class NetworkView:
         ties = model.ties
         local = np.full(self.n_agents, -1, dtype=np.int64)
         local[self.nodes] = np.arange(len(self.nodes))
-        i = local[np.asarray(ties.u, dtype=np.int64)]
-        j = local[np.asarray(ties.v, dtype=np.int64)]
+        u, v = ties.ends()
+        i = local[np.asarray(u, dtype=np.int64)]
+        j = local[np.asarray(v, dtype=np.int64)]
         keep = (i >= 0) & (j >= 0)
         threshold = model.scenario.ties.strong_threshold
         styles = tie_styles(ties.strength[keep], ties.origin[keep], threshold)

@@ -46,7 +46,8 @@ _KNOWLEDGE = 4  # float32 mastery per (learner, item)
 _SCRATCH = 4  # apply_best's int32 scratch per (learner, item), kept from the first step on
 _PER_LEARNER = 41  # group int64, activity, helpfulness, p_share, p_ask float64, member bool
 _PER_ITEM = 40  # item class, topic, sources required int64; complexity, repository float64
-_PER_TIE = 41  # u, v int32, strength float64, origin int8, last used, formed int32; index 2x2
+_PER_TIE = 25  # strength float64, origin int8; the index 2 x (neighbour, tie) int32
+_STAMPS_PER_TIE = 8  # last used, formed int32 (with tie dynamics; else one value each)
 _PER_SNAPSHOT_TIE = 40  # a saved tie: step int64, u, v, formed int32, strength, kind, origin
 _PER_LEARNER_ROW = 240  # a learner table row: 25 columns, the group label's string
 _PER_LEARNER_TALLY = 104  # questions, answers given and received, 7 gains, 3 budget cuts
@@ -130,9 +131,11 @@ def run_memory(scenario: Scenario, n_ties: int | None = None) -> RunMemory:
     state = state_bytes(s, ties)
     structure = _structure_bytes(s, ties)
     interests = 17 * n * s.knowledge.n_topics if s.population.n_interests else 0
+    # The tie table while its index is built: with the endpoints given, and both stamps.
+    table = (_PER_TIE + _STAMPS_PER_TIE + 8) * ties
     setup = max(
-        _network_bytes(s, ties) + _PER_TIE * ties,  # the generator, then the tie table
-        _PER_TIE * ties + interests,  # drawing interests: random keys and their argsort
+        _network_bytes(s, ties) + table,  # the generator, then the tie table
+        table + interests,  # drawing interests: random keys and their argsort
         state + structure,  # step 0's metrics
     )
     events = _events(s, ties)
@@ -179,7 +182,7 @@ def state_bytes(scenario: Scenario, ties: float) -> float:
         + _PER_LEARNER * n
         + 8 * (n + 1)  # CSR row pointer, int64
         + _PER_ITEM * m
-        + _PER_TIE * ties
+        + (_PER_TIE + (_STAMPS_PER_TIE if scenario.ties.enabled else 0)) * ties
     )
 
 

@@ -65,11 +65,12 @@ def tie_snapshot(ties: TieTable, step: int, strong_threshold: float) -> pd.DataF
         strong_threshold: strength from which a tie is strong (`ties.strong_threshold`).
     """
     n = len(ties)
+    u, v = ties.ends()  # new arrays, read from the index
     return pd.DataFrame(
         {
             "step": np.full(n, step, dtype=np.int64),
-            "u": ties.u.copy(),
-            "v": ties.v.copy(),
+            "u": u,
+            "v": v,
             "strength": ties.strength.copy(),
             "kind": pd.Categorical.from_codes(ties.kind(strong_threshold), KIND_NAMES),
             "origin": pd.Categorical.from_codes(ties.origin.astype(np.int8), ORIGIN_NAMES),

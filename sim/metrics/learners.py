@@ -153,11 +153,8 @@ def group_labels(m: Any) -> list[str]:
 
 def tie_counts(m: Any) -> tuple[np.ndarray, np.ndarray]:
     """Per learner: (weak ties, strong ties) now."""
-    t, n = m.ties, m.n_agents
-    strong = t.strength >= m.scenario.ties.strong_threshold
-    ends = (np.concatenate([t.u[s], t.v[s]]) for s in (~strong, strong))
-    weak_n, strong_n = (np.bincount(e, minlength=n).astype(np.int64) for e in ends)
-    return weak_n, strong_n
+    strong_n = m.ties.strong_degree(m.scenario.ties.strong_threshold)[0]
+    return m.ties.degree.astype(np.int64) - strong_n, strong_n.copy()
 
 
 def learner_table(m: Any) -> pd.DataFrame:

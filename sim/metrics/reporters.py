@@ -433,8 +433,8 @@ def share_largest_component(m: Model) -> float:
 
 def n_bridging_ties(m: Model) -> float:
     """Ties between learners of different groups (clustered networks)."""
-    t = m.ties
-    return float((m.group[t.u] != m.group[t.v]).sum())
+    u, v = m.ties.ends()
+    return float((m.group[u] != m.group[v]).sum())
 
 
 def _overlap(m: Model, kind: TieKind) -> float:
@@ -443,7 +443,8 @@ def _overlap(m: Model, kind: TieKind) -> float:
     if not sel.any():
         return NAN
     aware = m.knowledge > 0
-    au, av = aware[t.u[sel]], aware[t.v[sel]]
+    u, v = t.ends()
+    au, av = aware[u[sel]], aware[v[sel]]
     inter = (au & av).sum(axis=1)
     union = (au | av).sum(axis=1)
     ok = union > 0

@@ -35,26 +35,27 @@ class TieOrigin(IntEnum):
 
 @dataclass
 class TieTable:
-    """All ties of a run, with a neighbour index rebuilt whenever ties change.
+    """All ties of a run, with a neighbour index kept in step with them.
 
     Attributes:
         n_agents: number of learners; endpoints are in 0..n_agents-1.
-        u, v: endpoints, `u < v`, one row per undirected tie (`agent_dtype`: int32 while
-            the ids fit; widen before arithmetic that can overflow).
-        strength: in (0, 1].
+        strength: in (0, 1], one per tie.
         origin: a `TieOrigin` code per tie.
         last_used: the step the tie last carried an interaction (-1 = never).
-        formed: the step the tie formed (int32; 0 for the starting network's ties); kept in
-            step with the other per-tie arrays by `remove`, `add` and `change`. None at
-            construction means every tie formed at step 0.
+        formed: the step the tie formed (int32; 0 for the starting network's ties). None at
+            construction means every tie formed at step 0. A table of ties that never change
+            (`from_edges(..., dynamic=False)`) holds `last_used` and `formed` as one
+            read-only value each.
         indptr, nbr, tie_of: CSR index over both directions: the neighbours of agent a are
             `nbr[indptr[a]:indptr[a+1]]`, reached over ties `tie_of[...]` (int32 when the
             ids fit, to halve the index's memory; widen before arithmetic that can overflow).
+
+    The endpoints of each tie (`u < v`, `ends()`) are read from the index rather than kept:
+    8 B per tie less. Until the index is built (`from_edges(..., index=False)`), the table
+    holds the endpoints it was given.
     """
 
     n_agents: int
-    u: np.ndarray
-    v: np.ndarray
     strength: np.ndarray
     origin: np.ndarray
     last_used: np.ndarray
@@ -62,7 +63,9 @@ class TieTable:
     indptr: np.ndarray = field(init=False)
     nbr: np.ndarray = field(init=False)
     tie_of: np.ndarray = field(init=False)
+    endpoints: InitVar[tuple[np.ndarray, np.ndarray] | None] = None
     index: InitVar[bool] = True
+    _given: tuple[np.ndarray, np.ndarray] | None = field(init=False, default=None, repr=False)
     _adjacency: sp.csr_matrix | None = field(init=False, default=None, repr=False)
     _strong_degree: tuple[float, np.ndarray, int] | None = field(
         init=False, default=None, repr=False
@@ -71,17 +74,42 @@ class TieTable:
     def __setattr__(self, name: str, value: object) -> None:
         # Replacing an array (every rule replaces them, none edits them in place) forgets
         # what was worked out from it: the strong degrees, the adjacency of the index.
-        if name in ("u", "v", "strength"):
+        if name in ("strength", "indptr", "nbr", "tie_of"):
             object.__setattr__(self, "_strong_degree", None)
-        elif name in ("indptr", "nbr"):
+        if name in ("indptr", "nbr"):
             object.__setattr__(self, "_adjacency", None)
         object.__setattr__(self, name, value)
 
-    def __post_init__(self, index: bool) -> None:
+    def __post_init__(self, endpoints: tuple[np.ndarray, np.ndarray] | None, index: bool) -> None:
         if self.formed is None:
-            self.formed = np.zeros(len(self.u), dtype=np.int32)
+            self.formed = np.zeros(len(self.strength), dtype=np.int32)
+        if endpoints is not None:
+            dtype = agent_dtype(self.n_agents)
+            self._given = tuple(np.asarray(e, dtype=dtype) for e in endpoints)
         if index:
             self.reindex()
+
+    @property
+    def u(self) -> np.ndarray:
+        """The lower endpoint of every tie (`ends()`; prefer it when both are needed)."""
+        return self.ends()[0]
+
+    @property
+    def v(self) -> np.ndarray:
+        """The higher endpoint of every tie (`ends()`)."""
+        return self.ends()[1]
+
+    def ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """(u, v): the endpoints of every tie, `u < v`, in table order (new arrays).
+
+        Read from the index in one pass (`agent_dtype` ids); the table does not keep them.
+        """
+        if self._given is not None:
+            return self._given[0].copy(), self._given[1].copy()
+        u = np.empty(len(self), dtype=agent_dtype(self.n_agents))
+        v = np.empty_like(u)
+        _ends_of_index(self.indptr, self.nbr, self.tie_of, u, v)
+        return u, v
 
     def adjacency(self) -> sp.csr_matrix:
         """Boolean sparse adjacency of the current ties (kept until the ties change)."""
@@ -95,16 +123,15 @@ class TieTable:
     def strong_degree(self, strong_threshold: float) -> tuple[np.ndarray, int]:
         """Strong ties (strength >= threshold) per learner (int64), and their sum.
 
-        Kept until the endpoint or strength arrays are replaced: a broadcast without tie
+        Kept until the strengths or the index are replaced: a broadcast without tie
         dynamics asks for it every step (`sim.rules.pull`), and a pass over every tie per
         step was most of such a step's time.
         """
         kept = self._strong_degree
         if kept is None or kept[0] != strong_threshold:
-            strong = self.strength >= strong_threshold
-            ends = np.concatenate([self.u[strong], self.v[strong]]).astype(np.intp)
-            degree = np.bincount(ends, minlength=self.n_agents)
-            kept = (strong_threshold, degree, 2 * int(np.count_nonzero(strong)))
+            degree = np.zeros(self.n_agents, dtype=np.int64)
+            _strong_rows(self.indptr, self.tie_of, self.strength, strong_threshold, degree)
+            kept = (strong_threshold, degree, int(degree.sum()))
             self._strong_degree = kept
         return kept[1], kept[2]
 
@@ -118,6 +145,7 @@ class TieTable:
         *,
         index: bool = True,
         copy: bool = True,
+        dynamic: bool = True,
     ) -> TieTable:
         """Build a table of pre-existing ties from canonical (u < v) endpoint arrays.
 
@@ -130,24 +158,32 @@ class TieTable:
                 so a caller can first drop its own (int64) copies of the endpoints and
                 lower the peak memory of setup.
             copy: copy `strength` (False: the table takes the float64 array over).
+            dynamic: the ties may change (tie dynamics on). False: `last_used` (-1) and
+                `formed` (0) are the same for every tie for good, held as one read-only
+                value each instead of 8 B per tie.
         """
         m = len(u)
+        stamps = (np.full(m, -1, dtype=np.int32), np.zeros(m, dtype=np.int32))
+        if not dynamic:
+            stamps = tuple(np.broadcast_to(np.int32(x), (m,)) for x in (-1, 0))
         return cls(
             n_agents=n_agents,
-            u=np.asarray(u, dtype=agent_dtype(n_agents)),
-            v=np.asarray(v, dtype=agent_dtype(n_agents)),
             strength=np.array(strength, dtype=np.float64, copy=copy),
             origin=np.full(m, TieOrigin.INITIAL, dtype=np.int8),
-            last_used=np.full(m, -1, dtype=np.int32),
+            last_used=stamps[0],
+            formed=stamps[1],
+            endpoints=(u, v),
             index=index,
         )
 
     def __len__(self) -> int:
-        return len(self.u)
+        return len(self.strength)
 
     def reindex(self) -> None:
-        """Rebuild the CSR neighbour index from the endpoint arrays."""
-        self.indptr, self.nbr, self.tie_of = build_index(self.u, self.v, self.n_agents)
+        """Build the CSR neighbour index (from the endpoints given, which it then replaces)."""
+        u, v = self.ends()
+        self.indptr, self.nbr, self.tie_of = build_index(u, v, self.n_agents)
+        self._given = None
 
     @property
     def src(self) -> np.ndarray:
@@ -161,27 +197,11 @@ class TieTable:
 
     def keys(self) -> np.ndarray:
         """A unique int64 key per tie (see `pair_keys`), in table order."""
-        return pair_keys(self.u, self.v, self.n_agents)
+        return pair_keys(*self.ends(), self.n_agents)
 
     def kind(self, strong_threshold: float) -> np.ndarray:
         """`TieKind` code per tie."""
         return tie_kind(self.strength, strong_threshold)
-
-    def remove(self, mask: np.ndarray) -> None:
-        """Drop the ties where `mask` is True (the index is not rebuilt)."""
-        keep = ~mask
-        self.u, self.v = self.u[keep], self.v[keep]
-        self.strength, self.origin = self.strength[keep], self.origin[keep]
-        self.last_used, self.formed = self.last_used[keep], self.formed[keep]
-
-    def add(self, u: np.ndarray, v: np.ndarray, strength: float, origin: np.ndarray, step: int):
-        """Append new canonical ties formed at `step` (the index is not rebuilt)."""
-        self.u = np.concatenate([self.u, u]).astype(self.u.dtype, copy=False)
-        self.v = np.concatenate([self.v, v]).astype(self.v.dtype, copy=False)
-        self.strength = np.concatenate([self.strength, np.full(len(u), strength)])
-        self.origin = np.concatenate([self.origin, origin.astype(np.int8)])
-        self.last_used = np.concatenate([self.last_used, np.full(len(u), step, dtype=np.int32)])
-        self.formed = np.concatenate([self.formed, np.full(len(u), step, dtype=np.int32)])
 
     def change(
         self,
@@ -194,7 +214,7 @@ class TieTable:
     ) -> None:
         """Drop the ties where `gone` is True, append new ones, and update the index.
 
-        The same table and index as `remove`, `add` and `reindex` in turn, but the index is
+        The kept ties keep their order, the new ones follow in the order given. The index is
         updated in one sequential pass over the old one (kept rows are copied, new
         neighbours merged in), instead of being rebuilt by sorting: a few ties change per
         step, and a rebuild was a fifth of a step's time.
@@ -212,10 +232,18 @@ class TieTable:
         if not removed and not len(u):
             return
         new_id = np.cumsum(~gone, dtype=np.int64) - 1 if removed else np.zeros(0, np.int64)
-        if removed:
-            self.remove(gone)
-        if len(u):
-            self.add(u, v, strength, origin, step)
+        keep = ~gone
+        fresh = (
+            np.full(len(u), strength),
+            np.asarray(origin).astype(np.int8),
+            np.full(len(u), step, dtype=np.int32),
+            np.full(len(u), step, dtype=np.int32),
+        )
+        olds = (self.strength, self.origin, self.last_used, self.formed)
+        self.strength, self.origin, self.last_used, self.formed = (
+            np.concatenate([old[keep] if removed else old, new])
+            for old, new in zip(olds, fresh, strict=True)
+        )
         add_id = np.arange(n_old - int(gone.sum()), len(self), dtype=np.int64)
         self.indptr, self.nbr, self.tie_of = merge_index(
             self.indptr,
@@ -228,6 +256,27 @@ class TieTable:
             add_id,
             len(self),
         )
+
+
+@numba.njit(cache=True)
+def _ends_of_index(indptr, nbr, tie_of, u, v):  # pragma: no cover - compiled
+    """The endpoints of every tie from the index: its entry in the row of its lower end."""
+    for a in range(len(indptr) - 1):
+        for p in range(indptr[a], indptr[a + 1]):
+            b = nbr[p]
+            if a < b:
+                u[tie_of[p]] = a
+                v[tie_of[p]] = b
+
+
+@numba.njit(cache=True)
+def _strong_rows(indptr, tie_of, strength, threshold, degree):  # pragma: no cover - compiled
+    """Per row of the index, the entries over ties of strength >= threshold."""
+    for a in range(len(indptr) - 1):
+        c = 0
+        for p in range(indptr[a], indptr[a + 1]):
+            c += strength[tie_of[p]] >= threshold
+        degree[a] = c
 
 
 def agent_dtype(n_agents: int) -> type:
