@@ -18,7 +18,9 @@ off), at each size it measures in a fresh process:
   agent-item (`target_bytes_per_agent`); the outputs recorded by the end of the run, outside
   the state (`recorded_bytes_per_agent`: the learner tally, the per-group rows); and the peak
   during the steps alone over that state (`step_peak_over_state`, target at most 1.5: the
-  process's peak resident memory is reset after setup via /proc/self/clear_refs, Linux);
+  process's peak resident memory is reset after setup via /proc/self/clear_refs, Linux), and
+  the same less the recorded outputs (`step_peak_net_over_state`: what a step's own working
+  arrays add; the learner tally's pages become resident as learners first act);
 - `scaling`: ns per tie-step at this size over its value at 10^4 agents (target at most 1.3
   at 10^6);
 - speed ratios of the array engine over the reference engine (`engine: agents`) and over
@@ -280,7 +282,9 @@ def table(
                 ),
             }
             if arr.get("step_peak_bytes") is not None:
-                row["step_peak_over_state"] = round(arr["step_peak_bytes"] / arr["state_bytes"], 2)
+                peak, state = arr["step_peak_bytes"], arr["state_bytes"]
+                row["step_peak_over_state"] = round(peak / state, 2)
+                row["step_peak_net_over_state"] = round((peak - arr["recorded_bytes"]) / state, 2)
             if n != SCALING_BASE and (case, SCALING_BASE) in per_tie:
                 row["scaling"] = round(row["ns_per_tie_step"] / per_tie[case, SCALING_BASE], 2)
             per_tie[case, n] = row["ns_per_tie_step"]
@@ -380,6 +384,7 @@ COLUMNS = [
     "recorded_bytes_per_agent",
     "target_bytes_per_agent",
     "step_peak_over_state",
+    "step_peak_net_over_state",
     "scaling",
     "vs_reference",
     "vs_ndlib",

@@ -44,6 +44,14 @@ def _met(ok: bool) -> str:
     return "**met**" if ok else "**missed**"
 
 
+def _met_for(oks: dict[str, bool]) -> str:
+    """Met if met for every case; else missed, naming the cases that meet it."""
+    if all(oks.values()):
+        return _met(True)
+    good = [case for case, ok in oks.items() if ok]
+    return _met(False) + (f" (met: {', '.join(good)})" if good else "")
+
+
 def peers_table(path: Path = PEERS) -> str:
     """The independent cascade against the scipy loop and EoN (`peers.csv`)."""
     df = pd.read_csv(path)
@@ -145,25 +153,32 @@ def targets_table(results: Path = RESULTS, peers: Path = PEERS, cold: Path = COL
         f"{float(big.loc[case, 'target_bytes_per_agent']):.0f}"
         for case in cases
     )
-    ok = all(
-        big.loc[case, "state_bytes_per_agent"] <= big.loc[case, "target_bytes_per_agent"]
+    oks = {
+        case: bool(
+            big.loc[case, "state_bytes_per_agent"] <= big.loc[case, "target_bytes_per_agent"]
+        )
         for case in cases
-    )
+    }
     rows.append(
         (
             "4a. memory: the state kept between steps <= 64 B per learner + 24 B per tie + 4 B "
             "per learner-item (B per learner at 10^6: state / target)",
             text,
-            _met(bool(ok)),
+            _met_for(oks),
         )
     )
-    text = "; ".join(f"{case} {float(big.loc[case, 'step_peak_over_state']):.2f}" for case in cases)
-    ok = all(float(big.loc[case, "step_peak_over_state"]) <= PEAK_TARGET for case in cases)
+    net = {case: float(big.loc[case, "step_peak_net_over_state"]) for case in cases}
+    text = "; ".join(
+        f"{case} {net[case]:.2f} ({float(big.loc[case, 'step_peak_over_state']):.2f} with the "
+        "recorded outputs)"
+        for case in cases
+    )
     rows.append(
         (
-            f"4b. memory: the peak during the steps <= {PEAK_TARGET:g}x the state (at 10^6)",
+            f"4b. memory: the peak during the steps <= {PEAK_TARGET:g}x the state (at 10^6; "
+            "less the outputs recorded, in brackets with them)",
             text,
-            _met(ok),
+            _met_for({case: x <= PEAK_TARGET for case, x in net.items()}),
         )
     )
     huge = runs[runs["n_agents"] >= 10_000_000]

@@ -241,7 +241,7 @@ class TieTable:
         )
         olds = (self.strength, self.origin, self.last_used, self.formed)
         self.strength, self.origin, self.last_used, self.formed = (
-            np.concatenate([old[keep] if removed else old, new])
+            _kept_then(old, keep if removed else None, new)
             for old, new in zip(olds, fresh, strict=True)
         )
         add_id = np.arange(n_old - int(gone.sum()), len(self), dtype=np.int64)
@@ -256,6 +256,18 @@ class TieTable:
             add_id,
             len(self),
         )
+
+
+def _kept_then(old: np.ndarray, keep: np.ndarray | None, new: np.ndarray) -> np.ndarray:
+    """`old[keep]` followed by `new`, written once into a new array (no temporary copy)."""
+    kept = len(old) if keep is None else int(np.count_nonzero(keep))
+    out = np.empty(kept + len(new), dtype=np.result_type(old.dtype, new.dtype))
+    if keep is None:
+        out[:kept] = old
+    else:
+        np.compress(keep, old, out=out[:kept])
+    out[kept:] = new
+    return out
 
 
 @numba.njit(cache=True)
