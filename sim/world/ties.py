@@ -1,7 +1,8 @@
 """The tie table: every tie of a run, its strength, origin, step formed and last use, and an index.
 
-Ties are undirected and stored once, as parallel arrays (`u < v`). A CSR index over both
-directions answers "who are my neighbours" without Python loops. The rules that change ties
+Ties are undirected and stored once, as parallel arrays in table order. A CSR index over
+both directions answers "who are my neighbours" without Python loops, and holds the
+endpoints (`u < v`, read back by `TieTable.ends`). The rules that change ties
 (strengthen, decay, dissolve, form) are in `sim.rules.tie_dynamics`. Nothing here imports
 Mesa.
 """
@@ -181,7 +182,7 @@ class TieTable:
 
     def reindex(self) -> None:
         """Build the CSR neighbour index (from the endpoints given, which it then replaces)."""
-        u, v = self.ends()
+        u, v = self._given if self._given is not None else self.ends()
         self.indptr, self.nbr, self.tie_of = build_index(u, v, self.n_agents)
         self._given = None
 
