@@ -1,6 +1,6 @@
 """Benchmarks: speed and memory of the array engine, against the reference engine and NDlib.
 
-    python benchmarks/bench.py                 # the full table (about 25 minutes, 2 cores)
+    python benchmarks/bench.py                 # the full table (about 20 minutes, 2 cores)
     python benchmarks/bench.py --quick         # a smoke run at 10^3 agents (seconds)
 
 For the simple-contagion special case (broadcast SI on an Erdos-Renyi graph of mean degree

@@ -90,15 +90,8 @@ class TieTable:
         if index:
             self.reindex()
 
-    @property
-    def u(self) -> np.ndarray:
-        """The lower endpoint of every tie (`ends()`; prefer it when both are needed)."""
-        return self.ends()[0]
-
-    @property
-    def v(self) -> np.ndarray:
-        """The higher endpoint of every tie (`ends()`)."""
-        return self.ends()[1]
+    u = property(lambda self: self.ends()[0], doc="Lower endpoints (`ends()` gives both).")
+    v = property(lambda self: self.ends()[1], doc="Higher endpoints (`ends()` gives both).")
 
     def ends(self) -> tuple[np.ndarray, np.ndarray]:
         """(u, v): the endpoints of every tie, `u < v`, in table order (new arrays).
