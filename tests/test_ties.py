@@ -71,6 +71,11 @@ def test_the_endpoints_read_from_the_index_are_the_ones_given(seed):
     assert u.dtype == np.int32 and t._given is None  # the given arrays are let go
 
 
+def test_a_table_without_endpoints_is_refused():
+    with pytest.raises(ValueError, match="endpoints of its ties"):
+        TieTable(n_agents=2, strength=np.ones(1), origin=np.zeros(1), last_used=np.zeros(1))
+
+
 def test_a_table_whose_ties_never_change_holds_one_stamp_each():
     s = np.array([0.9, 0.2, 0.5, 0.1])
     still = TieTable.from_edges(4, np.array([0, 0, 1, 2]), np.array([1, 2, 2, 3]), s, dynamic=False)

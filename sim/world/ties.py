@@ -84,9 +84,9 @@ class TieTable:
     def __post_init__(self, endpoints: tuple[np.ndarray, np.ndarray] | None, index: bool) -> None:
         if self.formed is None:
             self.formed = np.zeros(len(self.strength), dtype=np.int32)
-        if endpoints is not None:
-            dtype = agent_dtype(self.n_agents)
-            self._given = tuple(np.asarray(e, dtype=dtype) for e in endpoints)
+        if endpoints is None:
+            raise ValueError("a tie table needs the endpoints of its ties: TieTable.from_edges")
+        self._given = tuple(np.asarray(e, dtype=agent_dtype(self.n_agents)) for e in endpoints)
         if index:
             self.reindex()
 
