@@ -171,6 +171,7 @@ def run_one(case: str, n: int, engine: str, steps: int, limit: float, seed: int)
         n_ties.append(len(m.ties))
         if time.perf_counter() - t_run > limit:
             break
+    held = m.state_nbytes()
     return {
         "init_s": init,
         "step_times": step_times,
@@ -181,8 +182,8 @@ def run_one(case: str, n: int, engine: str, steps: int, limit: float, seed: int)
         # What the process held at its peak during the steps, above what it held before
         # the model was made: the state, a step's working arrays and the recorded rows.
         "step_peak_bytes": (_status("VmHWM") - rss_base) if steps_peak and rss_base else None,
-        "state_bytes": m.state_nbytes()["total"],
-        "recorded_bytes": m.state_nbytes()["recorded"],
+        "state_bytes": held["total"],
+        "recorded_bytes": held["recorded"],
         "share_aware": m.rows[-1]["share_aware"],
     }
 
