@@ -94,31 +94,40 @@ def within_budget(
     return _within_budget_kernel(
         np.ascontiguousarray(agent, dtype=np.int64),
         np.ascontiguousarray(contact, dtype=np.int64),
-        np.ascontiguousarray(strength, dtype=np.float64),
-        np.ascontiguousarray(tiebreak, dtype=np.float64),
+        # The floats' bits, viewed here: a view inside the kernel costs ~0.5 s of compiling.
+        np.ascontiguousarray(strength, dtype=np.float64).view(np.int64),
+        np.ascontiguousarray(tiebreak, dtype=np.float64).view(np.int64),
         k,
     )
 
 
 # long: one compiled pass (bucket, hash the contacts, rank) keeps its arrays in registers
 @numba.njit(cache=True)
-def _within_budget_kernel(agent, contact, strength, tiebreak, k):  # pragma: no cover - compiled
+def _within_budget_kernel(agent, contact, s_bits, t_bits, k):  # pragma: no cover - compiled
     """`within_budget` for a budget 1 <= k < len(agent), with integer agents and contacts.
 
     The incidences are bucketed by agent (counting sort, or a stable sort when the ids are
     sparse), each agent's in index order, so the first incidence of a contact -- found with
     a small hash table -- heads it. The heads are ranked by (-strength, tiebreak, contact)
     (distinct contacts, so a strict order), the order of the former numpy implementation's
-    two stable lexsorts (kept as the test oracle), and the first k kept.
+    two stable lexsorts (kept as the test oracle), and the first k kept. `s_bits` and
+    `t_bits` are the bits of the float64 strengths and tiebreaks.
+
+    Written with loops where numpy's functions (min, max, arange, full, views) would do:
+    numba compiles each of those for seconds on an empty kernel cache (issue 16, target 1).
     """
     n = len(agent)
     # Bucket by agent: per incidence in agent order, one record of its index, contact and
     # the bits of its strength and tiebreak (one scattered write per incidence, not four).
     rec = np.empty((n, 4), np.int64)
-    s_bits = strength.view(np.int64)
-    t_bits = tiebreak.view(np.int64)
-    lo_id = agent.min()
-    hi_id = agent.max()
+    lo_id = agent[0]
+    hi_id = agent[0]
+    for i in range(1, n):
+        a = agent[i]
+        if a < lo_id:
+            lo_id = a
+        elif a > hi_id:
+            hi_id = a
     if float(hi_id) - float(lo_id) <= 4.0 * n + 1024.0:
         span = hi_id - lo_id + 1
         bounds = np.zeros(span + 1, np.int64)
@@ -136,7 +145,9 @@ def _within_budget_kernel(agent, contact, strength, tiebreak, k):  # pragma: no 
             rec[p, 2] = s_bits[i]
             rec[p, 3] = t_bits[i]
     else:
-        order = np.arange(n)
+        order = np.empty(n, np.int64)
+        for i in range(n):
+            order[i] = i
         _sort3(agent, agent, agent, order, np.empty(n, np.int64), n)
         bounds = np.empty(n + 1, np.int64)
         n_runs = 0
@@ -151,14 +162,15 @@ def _within_budget_kernel(agent, contact, strength, tiebreak, k):  # pragma: no 
             rec[p, 3] = t_bits[i]
         bounds[n_runs] = n
         bounds = bounds[: n_runs + 1]
-    rec_f = rec.view(np.float64)
     longest = 0
     for s in range(len(bounds) - 1):
         longest = max(longest, bounds[s + 1] - bounds[s])
     bits_max = 1
     while (1 << bits_max) < 2 * longest:
         bits_max += 1
-    stamp = np.full(1 << bits_max, -1, np.int64)  # slot in use for the agent `stamp`
+    stamp = np.empty(1 << bits_max, np.int64)  # slot in use for the agent `stamp`
+    for h in range(1 << bits_max):
+        stamp[h] = -1
     slot = np.empty(1 << bits_max, np.int64)  # the pair in the slot
     pair_of = np.empty(longest, np.int64)
     neg_s = np.empty(longest, np.int64)  # per pair, from its first incidence, as order keys
@@ -190,8 +202,8 @@ def _within_budget_kernel(agent, contact, strength, tiebreak, k):  # pragma: no 
                 if stamp[h] != s:  # a new contact: its first incidence heads it
                     stamp[h] = s
                     slot[h] = n_pairs
-                    neg_s[n_pairs] = _order_key(-rec_f[lo + j, 2], rec[lo + j, 2] ^ sign)
-                    tb[n_pairs] = _order_key(rec_f[lo + j, 3], rec[lo + j, 3])
+                    neg_s[n_pairs] = _order_key(rec[lo + j, 2] ^ sign)  # -strength
+                    tb[n_pairs] = _order_key(rec[lo + j, 3])
                     pc[n_pairs] = c
                     rank[n_pairs] = n_pairs
                     pair_of[j] = n_pairs

@@ -268,7 +268,12 @@ def first_per_group(
         np.ascontiguousarray(x, dtype=x.dtype if x.dtype.kind in "biu" else np.float64)
         for x in (np.asarray(score), np.asarray(tiebreak))
     )
-    return _first_per_group_sorted(group, score, tiebreak)
+    lo, hi = int(group.min()), int(group.max())
+    if hi - lo <= 32 * len(group) + 4096:  # dense ids: one pass, in group order
+        return _first_per_group_dense(group, score, tiebreak, lo, hi - lo + 1)
+    # Its own kernel, compiled only when sparse ids come (issue 16: compiling the lexsort
+    # took about a second on every empty kernel cache).
+    return _first_per_group_lexsorted(group, score, tiebreak)
 
 
 @numba.njit(cache=True)
@@ -303,7 +308,11 @@ def _first_per_group_scatter(group, score, tiebreak, local):  # pragma: no cover
         slot[i] = c
     for j in range(u):
         local[present[j]] = -1
-    best = np.full(u, -np.inf)
+    best = np.empty(u)  # loops, not np.full: less to compile
+    key = np.empty(u)
+    for c in range(u):
+        best[c] = -np.inf
+        key[c] = -np.inf
     for i in range(n):
         c = slot[i]
         b = best[c]
@@ -314,7 +323,6 @@ def _first_per_group_scatter(group, score, tiebreak, local):  # pragma: no cover
     for i in range(n):
         top[m] = i
         m += score[i] == best[slot[i]]
-    key = np.full(u, -np.inf)
     for j in range(m):
         i = top[j]
         c = slot[i]
@@ -330,37 +338,42 @@ def _first_per_group_scatter(group, score, tiebreak, local):  # pragma: no cover
 
 
 @numba.njit(cache=True)
-def _first_per_group_sorted(group, score, tiebreak):  # pragma: no cover - compiled
-    """`first_per_group` in group order.
+def _first_per_group_dense(group, score, tiebreak, lo, span):  # pragma: no cover - compiled
+    """`first_per_group` in group order, for ids in lo..lo+span-1.
 
     Per group the last event with the largest (score, tiebreak) in numpy's sort order: the
-    last of the group after a stable lexsort.
+    last of the group after a stable lexsort. The winner so far per id, then the ids in
+    increasing order.
     """
+    win = np.empty(span, np.int64)
+    for g in range(span):  # a loop, not np.full: less to compile
+        win[g] = -1
+    count = 0
+    for i in range(len(group)):
+        g = group[i] - lo
+        w = win[g]
+        if w < 0:
+            count += 1
+            win[g] = i
+        elif not _lt3(score, tiebreak, tiebreak, i, w):
+            win[g] = i
+    out = np.empty(count, np.int64)
+    m = 0
+    for g in range(span):
+        if win[g] >= 0:
+            out[m] = win[g]
+            m += 1
+    return out
+
+
+@numba.njit(cache=True)
+def _first_per_group_lexsorted(group, score, tiebreak):  # pragma: no cover - compiled
+    """`first_per_group` in group order, for any ids: the stable lexsort itself, then the
+    last event of each group."""
     n = len(group)
-    lo = group.min()
-    hi = group.max()
-    if float(hi) - float(lo) <= 32.0 * n + 4096.0:
-        # Dense ids: the winner so far per id, then the ids in increasing order.
-        span = hi - lo + 1
-        win = np.full(span, -1, np.int64)
-        count = 0
-        for i in range(n):
-            g = group[i] - lo
-            w = win[g]
-            if w < 0:
-                count += 1
-                win[g] = i
-            elif not _lt3(score, tiebreak, tiebreak, i, w):
-                win[g] = i
-        out = np.empty(count, np.int64)
-        m = 0
-        for g in range(span):
-            if win[g] >= 0:
-                out[m] = win[g]
-                m += 1
-        return out
-    # Sparse ids: the stable lexsort itself, then the last event of each group.
-    order = np.arange(n)
+    order = np.empty(n, np.int64)
+    for i in range(n):
+        order[i] = i
     _sort3(group, score, tiebreak, order, np.empty(n, np.int64), n)
     out = np.empty(n, np.int64)
     m = 0

@@ -84,14 +84,16 @@ def _sort3(k1, k2, k3, perm, tmp, m):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _order_key(x, bits):  # pragma: no cover - compiled
-    """An int64 that orders and equates as numpy sorts the float x (whose bits are `bits`).
+def _order_key(bits):  # pragma: no cover - compiled
+    """An int64 that orders and equates as numpy sorts the float64 whose bits are `bits`.
 
-    -0.0 and 0.0 are equal, NaN comes after every number and equals NaN.
+    -0.0 and 0.0 are equal, NaN comes after every number and equals NaN. Read from the bits
+    alone, so a kernel needs no float view of them.
     """
-    if x != x:
+    magnitude = bits & np.int64(2**63 - 1)
+    if magnitude > np.int64(0x7FF0000000000000):  # NaN: exponent all ones, mantissa not 0
         return np.int64(2**63 - 1)
-    if x == 0:
+    if magnitude == 0:
         return np.int64(0)
     if bits < 0:  # negative: a larger magnitude is smaller
         return bits ^ np.int64(2**63 - 1)
