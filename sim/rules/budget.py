@@ -91,149 +91,169 @@ def within_budget(
     k = int(np.ceil(budget)) if budget > 0 else 0  # rank < budget (none for a NaN budget)
     if k == 0:
         return np.zeros(n, dtype=bool)
-    return _within_budget_kernel(
-        np.ascontiguousarray(agent, dtype=np.int64),
+    agent = np.ascontiguousarray(agent, dtype=np.int64)
+    lo, hi = int(agent.min()), int(agent.max())
+    if hi - lo > 4 * n + 1024:  # sparse ids: numbered 0, 1, ... in the same order
+        agent = np.unique(agent, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        lo, hi = 0, int(agent.max())
+    keep, rec, bounds, crowded = _within_budget_kernel(
+        agent,
         np.ascontiguousarray(contact, dtype=np.int64),
         # The floats' bits, viewed here: a view inside the kernel costs ~0.5 s of compiling.
         np.ascontiguousarray(strength, dtype=np.float64).view(np.int64),
         np.ascontiguousarray(tiebreak, dtype=np.float64).view(np.int64),
         k,
+        lo,
+        hi - lo + 1,
     )
+    if len(crowded):  # agents with more than 64 distinct contacts: ranked by sorting
+        _rank_by_sorting(rec, bounds, crowded, k, keep)
+    return keep
+
+
+_RANK_BY_COUNTING = 64
+"""Most distinct contacts an agent's are ranked by counting (more: by sorting them)."""
+
+
+@numba.njit(cache=True)
+def _heads(rec, lo, m, s, stamp, slot, pair_of, neg_s, tb, pc, rank):  # pragma: no cover
+    """The distinct contacts of bucket `s` (records lo..lo+m-1), each headed by its first
+    incidence, as order keys (-strength, tiebreak, contact); returns how many.
+
+    A small hash table (`stamp`: the bucket a slot is in use for, `slot`: its pair) finds
+    repeated contacts; `pair_of` gets each record's pair, `rank` the identity.
+    """
+    bits = 1
+    while (1 << bits) < 2 * m:
+        bits += 1
+    shift = np.uint64(64 - bits)
+    mask = (1 << bits) - 1
+    golden = np.uint64(0x9E3779B97F4A7C15)
+    sign = np.int64(-(2**63))  # the sign bit: the bits of -x are those of x ^ sign
+    n_pairs = np.int64(0)
+    for j in range(m):
+        c = rec[lo + j, 1]
+        h = np.int64((np.uint64(c) * golden) >> shift)
+        while True:
+            if stamp[h] != s:  # a new contact: its first incidence heads it
+                stamp[h] = s
+                slot[h] = n_pairs
+                neg_s[n_pairs] = _order_key(rec[lo + j, 2] ^ sign)  # -strength
+                tb[n_pairs] = _order_key(rec[lo + j, 3])
+                pc[n_pairs] = c
+                rank[n_pairs] = n_pairs
+                pair_of[j] = n_pairs
+                n_pairs += 1
+                break
+            p = slot[h]
+            if pc[p] == c:
+                pair_of[j] = p
+                break
+            h = (h + 1) & mask
+    return n_pairs
+
+
+@numba.njit(cache=True)
+def _scratch(longest):  # pragma: no cover - compiled
+    """The per-bucket arrays of `_heads` for buckets of up to `longest` records."""
+    bits_max = 1
+    while (1 << bits_max) < 2 * longest:
+        bits_max += 1
+    stamp = np.empty(1 << bits_max, np.int64)
+    for h in range(1 << bits_max):
+        stamp[h] = -1
+    slot = np.empty(1 << bits_max, np.int64)
+    return stamp, slot, np.empty((5, longest), np.int64)
 
 
 # long: one compiled pass (bucket, hash the contacts, rank) keeps its arrays in registers
 @numba.njit(cache=True)
-def _within_budget_kernel(agent, contact, s_bits, t_bits, k):  # pragma: no cover - compiled
-    """`within_budget` for a budget 1 <= k < len(agent), with integer agents and contacts.
+def _within_budget_kernel(agent, contact, s_bits, t_bits, k, lo_id, span):  # pragma: no cover
+    """`within_budget` for a budget 1 <= k < len(agent), with agent ids lo_id..lo_id+span-1.
 
-    The incidences are bucketed by agent (counting sort, or a stable sort when the ids are
-    sparse), each agent's in index order, so the first incidence of a contact -- found with
-    a small hash table -- heads it. The heads are ranked by (-strength, tiebreak, contact)
-    (distinct contacts, so a strict order), the order of the former numpy implementation's
-    two stable lexsorts (kept as the test oracle), and the first k kept. `s_bits` and
-    `t_bits` are the bits of the float64 strengths and tiebreaks.
+    The incidences are bucketed by agent (counting sort), each agent's in index order, so
+    the first incidence of a contact heads it (`_heads`). The heads are ranked by
+    (-strength, tiebreak, contact) (distinct contacts, so a strict order), the order of the
+    former numpy implementation's two stable lexsorts (kept as the test oracle), and the
+    first k kept. `s_bits` and `t_bits` are the bits of the float64 strengths and tiebreaks.
 
-    Written with loops where numpy's functions (min, max, arange, full, views) would do:
-    numba compiles each of those for seconds on an empty kernel cache (issue 16, target 1).
+    Returns the mask, the records and bucket bounds, and the buckets left to
+    `_rank_by_sorting` (more than 64 distinct contacts): a separate kernel, compiled only
+    when such an agent comes. Written with loops where numpy's functions (min, max, arange,
+    full, views) would do: each costs numba a fraction of a second to compile on an empty
+    kernel cache (issue 16, target 1).
     """
     n = len(agent)
     # Bucket by agent: per incidence in agent order, one record of its index, contact and
     # the bits of its strength and tiebreak (one scattered write per incidence, not four).
     rec = np.empty((n, 4), np.int64)
-    lo_id = agent[0]
-    hi_id = agent[0]
-    for i in range(1, n):
-        a = agent[i]
-        if a < lo_id:
-            lo_id = a
-        elif a > hi_id:
-            hi_id = a
-    if float(hi_id) - float(lo_id) <= 4.0 * n + 1024.0:
-        span = hi_id - lo_id + 1
-        bounds = np.zeros(span + 1, np.int64)
-        for i in range(n):
-            bounds[agent[i] - lo_id + 1] += 1
-        for a in range(span):
-            bounds[a + 1] += bounds[a]
-        fill = bounds[:-1].copy()
-        for i in range(n):
-            a = agent[i] - lo_id
-            p = fill[a]
-            fill[a] = p + 1
-            rec[p, 0] = i
-            rec[p, 1] = contact[i]
-            rec[p, 2] = s_bits[i]
-            rec[p, 3] = t_bits[i]
-    else:
-        order = np.empty(n, np.int64)
-        for i in range(n):
-            order[i] = i
-        _sort3(agent, agent, agent, order, np.empty(n, np.int64), n)
-        bounds = np.empty(n + 1, np.int64)
-        n_runs = 0
-        for p in range(n):
-            i = order[p]
-            if p == 0 or agent[i] != agent[order[p - 1]]:
-                bounds[n_runs] = p
-                n_runs += 1
-            rec[p, 0] = i
-            rec[p, 1] = contact[i]
-            rec[p, 2] = s_bits[i]
-            rec[p, 3] = t_bits[i]
-        bounds[n_runs] = n
-        bounds = bounds[: n_runs + 1]
+    bounds = np.zeros(span + 1, np.int64)
+    for i in range(n):
+        bounds[agent[i] - lo_id + 1] += 1
+    for a in range(span):
+        bounds[a + 1] += bounds[a]
+    fill = bounds[:-1].copy()
+    for i in range(n):
+        a = agent[i] - lo_id
+        p = fill[a]
+        fill[a] = p + 1
+        rec[p, 0] = i
+        rec[p, 1] = contact[i]
+        rec[p, 2] = s_bits[i]
+        rec[p, 3] = t_bits[i]
     longest = 0
-    for s in range(len(bounds) - 1):
+    for s in range(span):
         longest = max(longest, bounds[s + 1] - bounds[s])
-    bits_max = 1
-    while (1 << bits_max) < 2 * longest:
-        bits_max += 1
-    stamp = np.empty(1 << bits_max, np.int64)  # slot in use for the agent `stamp`
-    for h in range(1 << bits_max):
-        stamp[h] = -1
-    slot = np.empty(1 << bits_max, np.int64)  # the pair in the slot
-    pair_of = np.empty(longest, np.int64)
-    neg_s = np.empty(longest, np.int64)  # per pair, from its first incidence, as order keys
-    tb = np.empty(longest, np.int64)
-    pc = np.empty(longest, np.int64)
-    rank = np.empty(longest, np.int64)
-    tmp = np.empty(longest, np.int64)
+    stamp, slot, work = _scratch(longest)
+    pair_of, neg_s, tb, pc, rank = work[0], work[1], work[2], work[3], work[4]
     chosen = np.empty(longest, np.bool_)
     keep = np.zeros(n, np.bool_)
-    golden = np.uint64(0x9E3779B97F4A7C15)
-    sign = np.int64(-(2**63))  # the sign bit: the bits of -x are those of x ^ sign
-    for s in range(len(bounds) - 1):
+    crowded = np.empty(span, np.int64)
+    n_crowded = 0
+    for s in range(span):
         lo = bounds[s]
         m = bounds[s + 1] - lo
-        if m <= k:
-            for p in range(lo, lo + m):
-                keep[rec[p, 0]] = True
-            continue
-        bits = 1
-        while (1 << bits) < 2 * m:
-            bits += 1
-        shift = np.uint64(64 - bits)
-        mask = (1 << bits) - 1
-        n_pairs = np.int64(0)  # not the literal 0: numba would compile _sort3 for it too
-        for j in range(m):
-            c = rec[lo + j, 1]
-            h = np.int64((np.uint64(c) * golden) >> shift)
-            while True:
-                if stamp[h] != s:  # a new contact: its first incidence heads it
-                    stamp[h] = s
-                    slot[h] = n_pairs
-                    neg_s[n_pairs] = _order_key(rec[lo + j, 2] ^ sign)  # -strength
-                    tb[n_pairs] = _order_key(rec[lo + j, 3])
-                    pc[n_pairs] = c
-                    rank[n_pairs] = n_pairs
-                    pair_of[j] = n_pairs
-                    n_pairs += 1
-                    break
-                p = slot[h]
-                if pc[p] == c:
-                    pair_of[j] = p
-                    break
-                h = (h + 1) & mask
+        n_pairs = m if m <= k else _heads(rec, lo, m, s, stamp, slot, pair_of, neg_s, tb, pc, rank)
         if n_pairs <= k:
             for p in range(lo, lo + m):
                 keep[rec[p, 0]] = True
             continue
-        if n_pairs <= 64:
-            # Rank = how many pairs come first, counted without branches (vectorisable).
-            for p in range(n_pairs):
-                a1 = neg_s[p]
-                a2 = tb[p]
-                ac = pc[p]
-                r = 0
-                for q in range(n_pairs):
-                    r += (neg_s[q] < a1) | (
-                        (neg_s[q] == a1) & ((tb[q] < a2) | ((tb[q] == a2) & (pc[q] < ac)))
-                    )
-                chosen[p] = r < k
-        else:
-            _sort3(neg_s, tb, pc, rank, tmp, n_pairs)
-            for r in range(n_pairs):
-                chosen[rank[r]] = r < k
+        if n_pairs > _RANK_BY_COUNTING:
+            crowded[n_crowded] = s
+            n_crowded += 1
+            continue
+        # Rank = how many pairs come first, counted without branches (vectorisable).
+        for p in range(n_pairs):
+            a1 = neg_s[p]
+            a2 = tb[p]
+            ac = pc[p]
+            r = 0
+            for q in range(n_pairs):
+                r += (neg_s[q] < a1) | (
+                    (neg_s[q] == a1) & ((tb[q] < a2) | ((tb[q] == a2) & (pc[q] < ac)))
+                )
+            chosen[p] = r < k
         for j in range(m):
             keep[rec[lo + j, 0]] = chosen[pair_of[j]]
-    return keep
+    return keep, rec, bounds, crowded[:n_crowded]
+
+
+@numba.njit(cache=True)
+def _rank_by_sorting(rec, bounds, crowded, k, keep):  # pragma: no cover - compiled
+    """`_within_budget_kernel` for the buckets `crowded`: the heads sorted, the first k kept."""
+    longest = 0
+    for s in crowded:
+        longest = max(longest, bounds[s + 1] - bounds[s])
+    stamp, slot, work = _scratch(longest)
+    pair_of, neg_s, tb, pc, rank = work[0], work[1], work[2], work[3], work[4]
+    tmp = np.empty(longest, np.int64)
+    chosen = np.empty(longest, np.bool_)
+    for s in crowded:
+        lo = bounds[s]
+        m = bounds[s + 1] - lo
+        n_pairs = _heads(rec, lo, m, s, stamp, slot, pair_of, neg_s, tb, pc, rank)
+        _sort3(neg_s, tb, pc, rank, tmp, n_pairs)
+        for r in range(n_pairs):
+            chosen[rank[r]] = r < k
+        for j in range(m):
+            keep[rec[lo + j, 0]] = chosen[pair_of[j]]
