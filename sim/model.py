@@ -24,7 +24,7 @@ from sim.rules import misinformation as mis
 from sim.rules.budget import fits_budget
 from sim.rules.events import Events, LearnerFlows, StepRecord, contact_kind
 from sim.rules.forgetting import forget_unused
-from sim.rules.gains import Offers, Scratch, apply_best, share_offers
+from sim.rules.gains import Offers, apply_best, share_offers
 from sim.rules.help import (
     Questions,
     answer_offers,
@@ -147,7 +147,6 @@ class LearningModel(mesa.Model):
         # Items that became known in the last step, as flat indices (cascade passes them on).
         self.newly_aware = np.flatnonzero(self.knowledge.ravel() > 0)
         self.record = StepRecord()
-        self._scratch = Scratch()  # apply_best's, kept between steps (see state_nbytes)
         self.tally = LearnerTally(n, full=sc.metrics.learners)
         self.group_steps: list[np.ndarray] = []
         self.rows: list[dict[str, float]] = []
@@ -251,25 +250,21 @@ class LearningModel(mesa.Model):
         Returns:
             {"agents": per-learner and per-item arrays (knowledge, traits, derived
             probabilities, misconceptions), "ties": the tie table and its neighbour index,
-            "scratch": arrays kept only to save work in later steps (`apply_best`'s scratch,
-            one int32 per (learner, item), made at the first gain), "total": these three
-            (the state); "recorded": what the outputs have accumulated so far (the learner
-            tally and the per-group rows), not in the total}. Arrays that view others (e.g.
-            an equal activity seen as one value) count their memory once. Mesa agents, the
-            per-step metric rows and a step's temporaries (also the last step's flows, kept
-            until the next) are not included.
+            "total": these two (the state); "recorded": what the outputs have accumulated so
+            far (the learner tally and the per-group rows), not in the total}. Arrays that
+            view others (e.g. an equal activity seen as one value) count their memory once.
+            Mesa agents, the per-step metric rows and a step's temporaries (also the last
+            step's flows, kept until the next) are not included.
         """
         seen: set[int] = set()
         ties_bytes = owned_nbytes([self.ties], seen)
         held = [self, self.items, *([self.misinformation] if self.misinformation else [])]
         agents_bytes = owned_nbytes(held, seen)
-        scratch = owned_nbytes([self._scratch], seen)
         recorded = owned_nbytes([self.tally], seen) + sum(a.nbytes for a in self.group_steps)
         return {
             "agents": agents_bytes,
             "ties": ties_bytes,
-            "scratch": scratch,
-            "total": agents_bytes + ties_bytes + scratch,
+            "total": agents_bytes + ties_bytes,
             "recorded": recorded,
         }
 
@@ -340,7 +335,7 @@ class LearningModel(mesa.Model):
         rec.redundant_by_kind = rec.redundant_by_kind + redundant
         rec.exposures = int(rec.exposures_by_kind.sum())
         rec.redundant_exposures = int(rec.redundant_by_kind.sum())
-        new_k, rec.gain_by_channel, applied = apply_best(k0, offers, rs["gains"], self._scratch)
+        new_k, rec.gain_by_channel, applied = apply_best(k0, offers, rs["gains"])
         rec.flows = LearnerFlows(
             q.asked, chosen.src, chosen.dst, applied.target // items.n_items, applied.channel,
             applied.gain, cut_learner, cut_kind,

@@ -41,38 +41,39 @@ def test_first_per_group_keeps_full_ties_when_scattering():
     assert gains.first_per_group(group, score, tiebreak, 2).tolist() == [0, 1, 2]
 
 
-def test_scattering_scratch_is_left_as_found_and_reused():
-    # apply_best keeps one Scratch per model between steps: every call must leave it all -1
-    # (else a later step would see a group as present that has no event), also after an
-    # out-of-range group stopped the kernel half way, and give what fresh scratch gives.
+def test_scattering_numbers_groups_that_collide_in_its_hash_table():
+    # The scatter numbers the groups through a hash table of 2-4 slots per event: ids that
+    # share their low bits, ids near 2^62, repeated ids and negative ids (counted from the
+    # end) must all give what the numpy scatter gives.
     rng = np.random.default_rng(3)
-    scratch = gains.Scratch()
-    for _ in range(5):
-        group = rng.integers(0, 40, 30)
-        score, tiebreak = rng.integers(0, 3, 30).astype(float), rng.random(30)
-        got = gains.first_per_group(group, score, tiebreak, 40, scratch)
-        assert got.tolist() == _first_per_group_numpy(group, score, tiebreak, 40).tolist()
-        assert (scratch.local == -1).all()
+    n_groups = 2**62
+    for group in (
+        np.arange(40) * 2**40,  # equal low bits
+        n_groups - 1 - rng.integers(0, 5, 200),  # large, much repeated
+        rng.integers(0, 3, 500),  # a few groups, many events
+        -1 - rng.integers(0, 50, 100),  # negative: n_groups - 1 - ...
+    ):
+        score, tiebreak = rng.integers(0, 3, len(group)).astype(float), rng.random(len(group))
+        got = gains.first_per_group(group, score, tiebreak, n_groups, scatter=True)
+        # Distinct tiebreaks: the winners are those of sorting (the oracle's other path; its
+        # scatter would need an array of n_groups).
+        want = _first_per_group_numpy(group % n_groups, score, tiebreak)
+        assert sorted(got.tolist()) == sorted(want.tolist())
     with pytest.raises(IndexError):
-        gains.first_per_group(np.array([3, 7, 3, 40, 1]), np.zeros(5), np.zeros(5), 40, scratch)
-    assert (scratch.local == -1).all()
-    first = scratch.local
-    gains.first_per_group(np.arange(5), np.ones(5), np.ones(5), 40, scratch)
-    assert scratch.local is first  # the same array, not a new one per call
+        gains.first_per_group(np.array([3, 7, 3, 40, 1]), np.zeros(5), np.zeros(5), 40, True)
 
 
-def test_scattering_with_scratch_gives_what_sorting_gives_for_few_events():
-    # apply_best passes its scratch, so few events (8 x events < groups) are scattered too and
+def test_scattering_gives_what_sorting_gives_for_few_events():
+    # apply_best always scatters, so few events (8 x events < groups) are scattered too and
     # then put in group order: with distinct tiebreaks (random, as in the model) the winners
     # and their order must be exactly those of sorting, which the steps' sums depend on.
     rng = np.random.default_rng(11)
-    scratch = gains.Scratch()
     for _ in range(20):
         n_groups = 1000
         group = rng.integers(0, n_groups, 60)  # 8 x 60 < 1000: the sorted regime
         score = rng.integers(0, 4, 60).astype(float)
         tiebreak = rng.random(60)
         want = gains.first_per_group(group, score, tiebreak, n_groups)
-        got = gains.first_per_group(group, score, tiebreak, n_groups, scratch)
+        got = gains.first_per_group(group, score, tiebreak, n_groups, scatter=True)
         assert got.tolist() == want.tolist()
         assert np.all(np.diff(group[got]) > 0)

@@ -429,9 +429,8 @@ def test_the_state_estimate_is_the_models_arrays(network):
     }
     sc = validate(data)
     model = LearningModel(sc, rng=1)
-    model.step()  # the scratch of apply_best is made at the first gain
+    model.step()  # after the first gains: nothing of the best-gain choice is kept
     actual = model.state_nbytes()["total"]
-    assert model.state_nbytes()["scratch"] == 4 * 1000 * 37  # int32 per (learner, item)
     est = run_memory(sc, n_ties=len(model.ties)).state
     assert abs(est - actual) <= 0.01 * actual, (est, actual)
 

@@ -43,7 +43,6 @@ kernels (measured: 330 MB resident after a small run, part of it shared between 
 # (`state_bytes`); the working memory of a step, of the structural metrics and of building
 # the network was measured (peak resident memory, 2000-20000 learners) and rounded up.
 _KNOWLEDGE = 4  # float32 mastery per (learner, item)
-_SCRATCH = 4  # apply_best's int32 scratch per (learner, item), kept from the first step on
 _PER_LEARNER = 41  # group int64, activity, helpfulness, p_share, p_ask float64, member bool
 _PER_ITEM = 40  # item class, topic, sources required int64; complexity, repository float64
 _PER_TIE = 25  # strength float64, origin int8; the index 2 x (neighbour, tie) int32
@@ -54,7 +53,8 @@ _PER_LEARNER_TALLY = 104  # questions, answers given and received, 7 gains, 3 bu
 _PER_GROUP_ROW = 8 * 22  # a groups table row, kept as floats until the run ends
 _PER_SEEDED = 8  # int64 flat index of each seeded (learner, item): `newly_aware`
 _STEP_PER_PAIR = 42  # a step's copies of the knowledge (gains, forgetting), masks, indices
-_PER_EVENT = 110  # a noticed share or answer: event arrays, offers, sorting, budget scratch
+_PER_EVENT = 174  # a noticed share or answer: event arrays, offers, sorting, budget scratch,
+# and up to 64 B of best-gain hash table for an offer that gains
 _KEPT_PER_EVENT = 70  # what of it is still held while the step's metrics are recorded
 _PER_CELL = 64  # one metric of one recorded step (a dict of floats, then a table)
 _START_PER_TIE = 24  # the generated network: u, v int64 and strength float64
@@ -174,7 +174,7 @@ def state_bytes(scenario: Scenario, ties: float) -> float:
     # Correction: per (learner, misconception) the resistance (int64) and a flag (bool).
     correcting = 9 * n * wrong if scenario.correction.enabled else 0
     return (
-        (_KNOWLEDGE + _SCRATCH) * n * m
+        _KNOWLEDGE * n * m
         + stifled
         + correcting
         + _PER_SEEDED * seeded

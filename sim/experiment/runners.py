@@ -231,7 +231,7 @@ def warm_up_kernels(job: Job, cold: Callable[[], bool] | None = None) -> bool:
         return False
     try:
         # Its steps reach every kernel of the job's: each learner's best gain is found by
-        # scattering from the first gains on (`apply_best` passes its scratch).
+        # scattering from the first gains on (`apply_best` always scatters).
         run_replication(small, 0, 0, job.network, side={})
     except Exception:  # noqa: BLE001 - the job's own run reports (and isolates) any failure
         return False

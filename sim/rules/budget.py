@@ -117,11 +117,12 @@ _RANK_BY_COUNTING = 64
 
 @numba.njit(cache=True)
 def _heads(rec, lo, m, s, stamp, slot, pair_of, neg_s, tb, pc, rank):  # pragma: no cover
-    """The distinct contacts of bucket `s` (records lo..lo+m-1), each headed by its first
-    incidence, as order keys (-strength, tiebreak, contact); returns how many.
+    """How many distinct contacts bucket `s` (records lo..lo+m-1) has; their keys.
 
-    A small hash table (`stamp`: the bucket a slot is in use for, `slot`: its pair) finds
-    repeated contacts; `pair_of` gets each record's pair, `rank` the identity.
+    Each contact is headed by its first incidence, as order keys (-strength, tiebreak,
+    contact) in `neg_s`, `tb`, `pc`. A small hash table (`stamp`: the bucket a slot is in
+    use for, `slot`: its pair) finds repeated contacts; `pair_of` gets each record's pair,
+    `rank` the identity.
     """
     bits = 1
     while (1 << bits) < 2 * m:

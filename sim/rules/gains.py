@@ -149,13 +149,12 @@ def apply_best(
     k0: np.ndarray,
     offers: Offers,
     rng: np.random.Generator,
-    scratch: Scratch | None = None,
 ) -> tuple[np.ndarray, np.ndarray, Applied]:
     """The knowledge after the step's gains: each learner takes the best offer per item.
 
     Only positive gains can be best (most exposures are redundant once an item spread);
-    equal best offers are settled at random. `scratch` (the model's, kept between steps)
-    saves filling an array of an integer per (learner, item) every step.
+    equal best offers are settled at random, in time per offer (`first_per_group`
+    scatters), with nothing of the knowledge's size kept between steps.
 
     Returns:
         (new knowledge, gain per `Channel` summed over the applied offers, the applied
@@ -166,7 +165,7 @@ def apply_best(
     flat = new_k.reshape(-1)
     pos = np.flatnonzero(gains > 0)
     tiebreak = rng.random(len(pos))
-    best = pos[first_per_group(targets[pos], gains[pos], tiebreak, flat.size, scratch)]
+    best = pos[first_per_group(targets[pos], gains[pos], tiebreak, flat.size, scatter=True)]
     flat[targets[best]] = np.minimum(flat[targets[best]] + gains[best], 1.0)
     by_channel = np.bincount(channels[best], weights=gains[best], minlength=len(Channel))
     return new_k, by_channel.astype(np.float64), Applied(targets[best], channels[best], gains[best])
@@ -198,32 +197,12 @@ def gain(
     return rate * np.asarray(bandwidth) * (1.0 - np.asarray(complexity)) * gap
 
 
-class Scratch:
-    """An array of -1 per group, reused by `first_per_group` when it scatters.
-
-    The kernel restores every entry it wrote, so the array is all -1 between calls; it is
-    made again when the number of groups changes. Its entries are event numbers, so it is
-    int32 (4 B per group: per (learner, item) in `apply_best`, part of a run's state) unless
-    a call has 2^31 events or more.
-    """
-
-    def __init__(self) -> None:
-        self.local = np.zeros(0, np.int32)
-
-    def get(self, n_groups: int, n_events: int = 0) -> np.ndarray:
-        """The array for `n_groups` groups (all -1), wide enough to number `n_events`."""
-        dtype = np.int32 if n_events < np.iinfo(np.int32).max else np.int64
-        if len(self.local) != n_groups or self.local.dtype != dtype:
-            self.local = np.full(n_groups, -1, dtype)
-        return self.local
-
-
 def first_per_group(
     group: np.ndarray,
     score: np.ndarray,
     tiebreak: np.ndarray,
     n_groups: int | None = None,
-    scratch: Scratch | None = None,
+    scatter: bool = False,
 ) -> np.ndarray:
     """Index of the event with the highest score in each group (ties broken by `tiebreak`).
 
@@ -233,15 +212,13 @@ def first_per_group(
         group: group id per event (e.g. flat learner*items+item index).
         score: value to maximise.
         tiebreak: random numbers; among equal scores the largest wins (distinct values).
-        n_groups: when given (group ids are in 0..n_groups-1) and the events are many, the
-            winners are found by scattering into scratch arrays of that size (linear time)
-            instead of sorting.
-        scratch: the scratch array to scatter into (`Scratch`), kept by the caller: then
-            the winners are always found by scattering, in time per event, and when the
-            events are few (8 x events < n_groups) returned in group order, as sorting does
-            (the same winners unless two events of a group tie in both score and tiebreak,
-            or a key is NaN; ids must be 0..n_groups-1). None: a new scratch array when
-            scattering.
+        n_groups: when given (group ids are in 0..n_groups-1, or -n_groups..-1 counted
+            from the end) and the events are many (8 x events >= n_groups), the winners are
+            found by scattering (linear time, in event order) instead of sorting.
+        scatter: always scatter when `n_groups` is given (`apply_best`): when the events
+            are few the winners are then put in group order, as sorting gives them (the
+            same winners unless two events of a group tie in both score and tiebreak, or a
+            key is NaN).
 
     Returns:
         Indices into the events, one per distinct group: sorted by group, or in event order
@@ -253,12 +230,11 @@ def first_per_group(
     group = np.ascontiguousarray(group, dtype=np.int64)
     if len(group) == 0:
         return np.zeros(0, dtype=np.int64)
-    if n_groups is not None and (8 * len(group) >= n_groups or scratch is not None):
+    if n_groups is not None and (8 * len(group) >= n_groups or scatter):
         # Scattering compares in float64, as the scratch arrays of the numpy version did.
         score = np.ascontiguousarray(score, dtype=np.float64)
         tiebreak = np.ascontiguousarray(tiebreak, dtype=np.float64)
-        use = scratch if scratch is not None else Scratch()
-        found = _first_per_group_scatter(group, score, tiebreak, use.get(int(n_groups), len(group)))
+        found = _first_per_group_scatter(group, score, tiebreak, int(n_groups))
         if 8 * len(group) >= n_groups:
             return found
         # Few events: what sorting gives (in group order), in time per event, not per group.
@@ -276,38 +252,51 @@ def first_per_group(
     return _first_per_group_lexsorted(group, score, tiebreak)
 
 
+# long: numbering the groups through a hash table, then the maxima, in one compiled pass
 @numba.njit(cache=True)
-def _first_per_group_scatter(group, score, tiebreak, local):  # pragma: no cover - compiled
+def _first_per_group_scatter(group, score, tiebreak, n_groups):  # pragma: no cover - compiled
     """`first_per_group` by scattering, in event order: the former numpy implementation's passes.
 
     Every event with its group's best score and, among those, the best tiebreak (maxima
     propagate NaN, as np.maximum.at does). The groups present are first numbered 0, 1, ...
-    in order of appearance through `local` (-1 for every group on entry, and again on
-    return), so the maxima are kept in arrays as small as the events: one scattered pass
-    over the groups' array and one to reset it, instead of six.
+    in order of appearance, through a hash table of 2 to 4 slots per event (a group id and
+    its number side by side, linear probing), so the maxima are kept in arrays as small as
+    the events and nothing of the groups' size is allocated or kept: `apply_best` has a
+    group per (learner, item), and the events are a few per cent of them (issue 16: its
+    array of a number per group was 4 B per learner-item of a run's state).
     """
     n = len(group)
-    n_groups = len(local)
+    bits = 1
+    while (1 << bits) < 2 * n:
+        bits += 1
+    shift = np.uint64(64 - bits)
+    mask = (1 << bits) - 1
+    table = np.empty(2 << bits, np.int64)  # per slot: the group (-1: free), its number
+    for h in range(1 << bits):
+        table[2 * h] = -1
+    golden = np.uint64(0x9E3779B97F4A7C15)
     slot = np.empty(n, np.int64)
-    present = np.empty(n, np.int64)
     u = 0
     for i in range(n):
         g = group[i]
         if g < 0:
             g += n_groups
         if g < 0 or g >= n_groups:
-            for j in range(u):  # leave the scratch as found
-                local[present[j]] = -1
             raise IndexError("group id out of range 0..n_groups-1")
-        c = local[g]
-        if c < 0:
-            c = u
-            local[g] = c
-            present[u] = g
-            u += 1
+        h = np.int64((np.uint64(g) * golden) >> shift)
+        while True:
+            held = table[2 * h]
+            if held == g:
+                c = table[2 * h + 1]
+                break
+            if held < 0:
+                table[2 * h] = g
+                table[2 * h + 1] = u
+                c = u
+                u += 1
+                break
+            h = (h + 1) & mask
         slot[i] = c
-    for j in range(u):
-        local[present[j]] = -1
     best = np.empty(u)  # loops, not np.full: less to compile
     key = np.empty(u)
     for c in range(u):
@@ -368,8 +357,10 @@ def _first_per_group_dense(group, score, tiebreak, lo, span):  # pragma: no cove
 
 @numba.njit(cache=True)
 def _first_per_group_lexsorted(group, score, tiebreak):  # pragma: no cover - compiled
-    """`first_per_group` in group order, for any ids: the stable lexsort itself, then the
-    last event of each group."""
+    """`first_per_group` in group order, for any ids.
+
+    The stable lexsort itself, then the last event of each group.
+    """
     n = len(group)
     order = np.empty(n, np.int64)
     for i in range(n):
