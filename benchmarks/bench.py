@@ -1,6 +1,6 @@
 """Benchmarks: speed and memory of the array engine, against the reference engine and NDlib.
 
-    python benchmarks/bench.py                 # the full table (about 20 minutes, 2 cores)
+    python benchmarks/bench.py                 # the full table (about 30 minutes, 2 cores)
     python benchmarks/bench.py --quick         # a smoke run at 10^3 agents (seconds)
 
 For the simple-contagion special case (broadcast SI on an Erdos-Renyi graph of mean degree
@@ -13,15 +13,16 @@ off), at each size it measures in a fresh process:
   divided by steps x mean ties, or steps x agents; setup excluded and reported apart);
 - memory per agent: the growth of the process's peak resident memory over setup and run
   (`peak_bytes_per_agent`); what the model's state keeps between steps
-  (`LearningModel.state_nbytes`, `state_bytes_per_agent`: learners, ties and the scratch
-  kept between steps) against issue 16's target, 64 B per agent + 24 B per tie + 4 B per
-  agent-item (`target_bytes_per_agent`); the outputs recorded by the end of the run, outside
-  the state (`recorded_bytes_per_agent`: the learner tally, the per-group rows); and the peak
+  (`LearningModel.state_nbytes`, `state_bytes_per_agent`: learners and ties) against issue
+  16's target, 64 B per agent + 24 B per tie + 4 B per agent-item
+  (`target_bytes_per_agent`); the outputs recorded by the end of the run, outside the
+  state (`recorded_bytes_per_agent`: the learner tally, the per-group rows); and the peak
   during the steps alone over that state (`step_peak_over_state`, target at most 1.5: the
   process's peak resident memory is reset after setup via /proc/self/clear_refs, Linux), and
   the same less the recorded outputs (`step_peak_net_over_state`: what a step's own working
   arrays add; the learner tally's pages become resident as learners first act);
-- `scaling`: ns per tie-step at this size over its value at 10^4 agents (target at most 1.3
+- `scaling`: ns per tie-step at this size over its value at 10^4 agents, the median of
+  three runs there (the table's and two after the case's largest size; target at most 1.3
   at 10^6);
 - speed ratios of the array engine over the reference engine (`engine: agents`) and over
   NDlib's SI model on the same starting graph (beta = the mean attention), over the same
@@ -34,7 +35,8 @@ agents (issue 16: a 10^7-learner run of 100 steps completes on a 24 GB machine).
 
 Then sweep throughput: the same 48 jobs through `sim.experiment.runners.run_jobs` with 1 and
 2 worker processes, each in a fresh process with an empty kernel cache, so compiling is
-included (and a check that they give identical results). The table is printed and written
+included (and a check that they give identical results); each worker count twice, in the
+order 1, 2, 2, 1, its wall time the mean of the two. The table is printed and written
 to `benchmarks/results.csv` (`--out`), the committed table the README quotes; `--quick`
 writes `benchmarks/results_quick.csv` instead (git-ignored), so a smoke run never replaces
 it. Times are wall-clock on whatever else the machine is doing: run it on an idle machine.
@@ -46,6 +48,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -286,8 +289,6 @@ def table(
                 peak, state = arr["step_peak_bytes"], arr["state_bytes"]
                 row["step_peak_over_state"] = round(peak / state, 2)
                 row["step_peak_net_over_state"] = round((peak - arr["recorded_bytes"]) / state, 2)
-            if n != SCALING_BASE and (case, SCALING_BASE) in per_tie:
-                row["scaling"] = round(row["ns_per_tie_step"] / per_tie[case, SCALING_BASE], 2)
             per_tie[case, n] = row["ns_per_tie_step"]
             if n in more:  # only the array engine at the sizes beyond the table's
                 rows.append(row)
@@ -312,7 +313,39 @@ def table(
             prev_n = n
             rows.append(row)
             print(_line(row), flush=True)
+        _add_scaling([r for r in rows if r["case"] == case], steps, limit, seed)
     return rows
+
+
+def _add_scaling(rows: list[dict], steps: int, limit: float, seed: int) -> None:
+    """Set `scaling` on a case's rows: ns per tie-step over its value at `SCALING_BASE`.
+
+    The base is the median of three runs at that size: the table's own and two more after
+    the case's largest size. The machine's speed drifts by tens of per cent over the minutes
+    a case takes (issue 16), and a run at 10^4 lasts under a second, so one run would let a
+    fast or slow moment decide the ratio.
+    """
+    base = [
+        r["ns_per_tie_step"]
+        for r in rows
+        if r["n_agents"] == SCALING_BASE and "ns_per_tie_step" in r
+    ]
+    if not base:
+        return
+    case = rows[0]["case"]
+    for _ in range(2):
+        again = in_subprocess(case, SCALING_BASE, "array", steps, 10 * limit, seed)
+        if "error" not in again:
+            st = again["step_times"]
+            base.append(sum(st) / len(st) / max(again["mean_ties"], 1) * 1e9)
+    mid = statistics.median(base)
+    print(
+        f"{case}: scaling base {mid:.2f} ns per tie-step (median of {[round(b, 2) for b in base]})",
+        flush=True,
+    )
+    for r in rows:
+        if r["n_agents"] != SCALING_BASE and "ns_per_tie_step" in r:
+            r["scaling"] = round(r["ns_per_tie_step"] / mid, 2)
 
 
 def sweep_jobs(n_jobs: int, n_agents: int, steps: int, workers: int, seed: int) -> str:
@@ -332,18 +365,24 @@ def sweep_jobs(n_jobs: int, n_agents: int, steps: int, workers: int, seed: int) 
 
 
 def sweep_throughput(
-    n_jobs: int, n_agents: int, steps: int, seed: int, cold: bool = True
+    n_jobs: int, n_agents: int, steps: int, seed: int, cold: bool = True, rounds: int = 2
 ) -> list[dict]:
     """Jobs per second with 1 and 2 worker processes from a cold start; identical results?
 
     Each worker count runs in a fresh Python process; `cold`, with an empty kernel cache of
     its own (`LEARNING_TIES_CACHE_DIR`), so the wall time includes starting Python, the
     imports and compiling the kernels, as a user's first sweep does (issue 16, target 5).
+    With `rounds` 2 each worker count runs twice, in the order 1, 2, 2, 1, and its wall
+    time is the mean of its two runs: the machine's speed drifts by tens of per cent over
+    the quarter of an hour this takes, and a drift that is linear in time then weighs on
+    both counts alike.
     """
     import tempfile
 
-    out, digests = [], {}
-    for workers in (1, 2):
+    order = [1, 2] if rounds == 1 else [1, 2, 2, 1] * (rounds // 2)
+    walls: dict[int, list[float]] = {1: [], 2: []}
+    digests = set()
+    for workers in order:
         with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
             env = {**os.environ, **({"LEARNING_TIES_CACHE_DIR": cache} if cold else {})}
             arg = json.dumps([n_jobs, n_agents, steps, workers, seed])
@@ -355,11 +394,20 @@ def sweep_throughput(
             wall = time.perf_counter() - t
         if res.returncode != 0:
             raise RuntimeError(f"sweep with {workers} workers failed: {res.stderr[-2000:]}")
-        digests[workers] = res.stdout.strip().splitlines()[-1]
+        digests.add(res.stdout.strip().splitlines()[-1])
+        walls[workers].append(wall)
+        print(f"sweep: {workers} workers, {wall:.2f} s", flush=True)
+    out = []
+    for workers in (1, 2):
+        wall = statistics.fmean(walls[workers])
+        runs = len(walls[workers])
         out.append(
             {
                 "case": f"sweep weak_ties n={n_agents} x {steps} steps"
-                + (", cold start" if cold else ""),
+                + (", cold start" if cold else "")
+                + (
+                    f", mean of {runs} runs (order {'-'.join(map(str, order))})" if runs > 1 else ""
+                ),
                 "workers": workers,
                 "jobs": n_jobs,
                 "wall_s": round(wall, 2),
@@ -367,7 +415,7 @@ def sweep_throughput(
             }
         )
     out[1]["speedup"] = round(out[1]["jobs_per_s"] / out[0]["jobs_per_s"], 2)
-    out[1]["identical_results"] = digests[1] == digests[2]
+    out[1]["identical_results"] = len(digests) == 1
     return out
 
 
@@ -457,7 +505,9 @@ def main(argv: list[str] | None = None) -> None:
     cases = args.cases.split(",")
     print(" | ".join(COLUMNS), flush=True)
     rows = table(sizes, steps, limit, args.seed, cases, large)
-    sw = sweep_throughput(*sweep, seed=args.seed, cold=not args.quick)
+    sw = sweep_throughput(
+        *sweep, seed=args.seed, cold=not args.quick, rounds=1 if args.quick else 2
+    )
     for r in sw:
         print(r, flush=True)
 
