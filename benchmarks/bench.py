@@ -344,7 +344,7 @@ def _add_scaling(rows: list[dict], steps: int, limit: float, seed: int) -> None:
         flush=True,
     )
     for r in rows:
-        if r["n_agents"] != SCALING_BASE and "ns_per_tie_step" in r:
+        if r["n_agents"] > SCALING_BASE and "ns_per_tie_step" in r:
             r["scaling"] = round(r["ns_per_tie_step"] / mid, 2)
 
 

@@ -76,10 +76,10 @@ def peers_table(path: Path = PEERS) -> str:
     return "\n".join(lines)
 
 
-def _cold_and_warm(path: Path) -> dict[int, tuple[float, float]]:
+def _cold_and_warm(path: Path, tree: str = "working tree") -> dict[int, tuple[float, float]]:
     """Per worker count, largest first: the median wall time on an empty and a warm cache."""
     df = pd.read_csv(path)
-    df = df[df["tree"] == "working tree"]
+    df = df[df["tree"] == tree]
     out = {}
     for workers in sorted(df["workers"].unique(), reverse=True):
         w = df[df["workers"] == workers]
@@ -90,13 +90,19 @@ def _cold_and_warm(path: Path) -> dict[int, tuple[float, float]]:
 
 
 def cold_start_table(path: Path = COLD) -> str:
-    """The README's first command on an empty and on a warm kernel cache (`cold_start.csv`)."""
+    """The README's first command on an empty and on a warm kernel cache (`cold_start.csv`).
+
+    Trees measured beside this one (`cold_start.py --compare-ref REV`) follow, labelled.
+    """
     lines = [
         "| `--workers` | empty cache (s) | warm cache (s) | empty / warm |",
         "|---:|---:|---:|---:|",
     ]
-    for workers, (cold, warm) in _cold_and_warm(path).items():
-        lines.append(f"| {workers} | {cold:.1f} | {warm:.1f} | {cold / warm:.2f} |")
+    trees = pd.read_csv(path)["tree"].unique().tolist()
+    for tree in ["working tree", *(t for t in trees if t != "working tree")]:
+        label = "" if tree == "working tree" else f" ({tree})"
+        for workers, (cold, warm) in _cold_and_warm(path, tree).items():
+            lines.append(f"| {workers}{label} | {cold:.1f} | {warm:.1f} | {cold / warm:.2f} |")
     return "\n".join(lines)
 
 
