@@ -112,7 +112,7 @@ def within_budget(
 
 
 _RANK_BY_COUNTING = 64
-"""Most distinct contacts an agent's are ranked by counting (more: by sorting them)."""
+"""Up to this many distinct contacts of an agent are ranked by counting; more, by sorting."""
 
 
 @numba.njit(cache=True)
