@@ -273,7 +273,7 @@ def table(
                 "steps": len(st),
                 "init_s": round(arr["init_s"], 3),
                 "run_s": round(total, 3),
-                "ns_per_tie_step": round(total / len(st) / max(arr["mean_ties"], 1) * 1e9, 2),
+                "ns_per_tie_step": round(_ns_per_tie_step(arr), 2),
                 "ns_per_agent_step": round(total / len(st) / n * 1e9, 1),
                 "peak_bytes_per_agent": round(arr["peak_growth_bytes"] / n, 1),
                 "state_bytes_per_agent": round(arr["state_bytes"] / n, 1),
@@ -317,6 +317,12 @@ def table(
     return rows
 
 
+def _ns_per_tie_step(run: dict) -> float:
+    """A run's step time per tie and step, in ns (`run_one`'s result)."""
+    st = run["step_times"]
+    return sum(st) / len(st) / max(run["mean_ties"], 1) * 1e9
+
+
 def _add_scaling(rows: list[dict], steps: int, limit: float, seed: int) -> None:
     """Set `scaling` on a case's rows: ns per tie-step over its value at `SCALING_BASE`.
 
@@ -336,8 +342,7 @@ def _add_scaling(rows: list[dict], steps: int, limit: float, seed: int) -> None:
     for _ in range(2):
         again = in_subprocess(case, SCALING_BASE, "array", steps, 10 * limit, seed)
         if "error" not in again:
-            st = again["step_times"]
-            base.append(sum(st) / len(st) / max(again["mean_ties"], 1) * 1e9)
+            base.append(_ns_per_tie_step(again))
     mid = statistics.median(base)
     print(
         f"{case}: scaling base {mid:.2f} ns per tie-step (median of {[round(b, 2) for b in base]})",

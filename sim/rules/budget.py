@@ -15,7 +15,7 @@ import numba
 import numpy as np
 
 from sim.rules.events import Events
-from sim.rules.ordering import _order_key, _sort3
+from sim.rules.ordering import _home, _order_key, _sort3, _table_bits
 from sim.world.ties import pair_keys
 
 
@@ -124,17 +124,13 @@ def _heads(rec, lo, m, s, stamp, slot, pair_of, neg_s, tb, pc, rank):  # pragma:
     use for, `slot`: its pair) finds repeated contacts; `pair_of` gets each record's pair,
     `rank` the identity.
     """
-    bits = 1
-    while (1 << bits) < 2 * m:
-        bits += 1
-    shift = np.uint64(64 - bits)
+    bits = _table_bits(m)
     mask = (1 << bits) - 1
-    golden = np.uint64(0x9E3779B97F4A7C15)
     sign = np.int64(-(2**63))  # the sign bit: the bits of -x are those of x ^ sign
     n_pairs = np.int64(0)
     for j in range(m):
         c = rec[lo + j, 1]
-        h = np.int64((np.uint64(c) * golden) >> shift)
+        h = _home(c, bits)
         while True:
             if stamp[h] != s:  # a new contact: its first incidence heads it
                 stamp[h] = s
@@ -157,9 +153,7 @@ def _heads(rec, lo, m, s, stamp, slot, pair_of, neg_s, tb, pc, rank):  # pragma:
 @numba.njit(cache=True)
 def _scratch(longest):  # pragma: no cover - compiled
     """The per-bucket arrays of `_heads` for buckets of up to `longest` records."""
-    bits_max = 1
-    while (1 << bits_max) < 2 * longest:
-        bits_max += 1
+    bits_max = _table_bits(longest)
     stamp = np.empty(1 << bits_max, np.int64)
     for h in range(1 << bits_max):
         stamp[h] = -1

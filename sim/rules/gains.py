@@ -23,7 +23,7 @@ import numpy as np
 
 from sim.rules.common import linear_in_strength
 from sim.rules.events import Channel, Events
-from sim.rules.ordering import _lt3, _sort3
+from sim.rules.ordering import _home, _lt3, _sort3, _table_bits
 from sim.scenario.schema import Scenario
 from sim.world.ties import TieKind, TieTable, tie_kind
 
@@ -266,15 +266,11 @@ def _first_per_group_scatter(group, score, tiebreak, n_groups):  # pragma: no co
     array of a number per group was 4 B per learner-item of a run's state).
     """
     n = len(group)
-    bits = 1
-    while (1 << bits) < 2 * n:
-        bits += 1
-    shift = np.uint64(64 - bits)
+    bits = _table_bits(n)
     mask = (1 << bits) - 1
     table = np.empty(2 << bits, np.int64)  # per slot: the group (-1: free), its number
     for h in range(1 << bits):
         table[2 * h] = -1
-    golden = np.uint64(0x9E3779B97F4A7C15)
     slot = np.empty(n, np.int64)
     u = 0
     for i in range(n):
@@ -283,7 +279,7 @@ def _first_per_group_scatter(group, score, tiebreak, n_groups):  # pragma: no co
             g += n_groups
         if g < 0 or g >= n_groups:
             raise IndexError("group id out of range 0..n_groups-1")
-        h = np.int64((np.uint64(g) * golden) >> shift)
+        h = _home(g, bits)
         while True:
             held = table[2 * h]
             if held == g:

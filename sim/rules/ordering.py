@@ -1,4 +1,4 @@
-"""Compiled comparisons and a stable sort in numpy's order, shared by the rules' kernels.
+"""Compiled comparisons, a stable sort in numpy's order and hashing, shared by the rules' kernels.
 
 `first_per_group` (gains) and `within_budget` (time budget) rank events by several keys
 exactly as ``np.lexsort`` would, NaN included, without leaving compiled code.
@@ -98,3 +98,21 @@ def _order_key(bits):  # pragma: no cover - compiled
     if bits < 0:  # negative: a larger magnitude is smaller
         return bits ^ np.int64(2**63 - 1)
     return bits
+
+
+@numba.njit(cache=True)
+def _table_bits(m):  # pragma: no cover - compiled
+    """log2 of the slots of an open-addressing table for m keys: at least 2 slots per key."""
+    bits = 1
+    while (1 << bits) < 2 * m:
+        bits += 1
+    return bits
+
+
+@numba.njit(cache=True)
+def _home(key, bits):  # pragma: no cover - compiled
+    """The first slot of an int64 `key` in a table of 2**bits slots, probed linearly on.
+
+    Fibonacci hashing: the top bits of key x 2^64/phi, the key read as unsigned.
+    """
+    return np.int64((np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits))
