@@ -40,10 +40,17 @@ from sim.rules.stifling import stifle
 from sim.rules.tie_dynamics import update_ties
 from sim.scenario import Engine, Generator, Policy, Scenario, as_scenario
 from sim.world.edge_list import read_start_network
-from sim.world.learners import Items, draw_traits, owned_nbytes, propensities, seed_knowledge
+from sim.world.learners import (
+    Items,
+    draw_traits,
+    owned_nbytes,
+    propensities,
+    propensity,
+    seed_knowledge,
+)
 from sim.world.network import StartNetwork, build_network
 from sim.world.streams import spawn_streams
-from sim.world.ties import TieTable
+from sim.world.ties import TieTable, agent_dtype
 
 
 class LearningModel(mesa.Model):
@@ -112,7 +119,8 @@ class LearningModel(mesa.Model):
         elif own:
             start_network = build_network(sc.network, n, rs["network"])
         _check_network(start_network, n)
-        self.group = np.asarray(start_network.group, dtype=np.int64)
+        # Group numbers are below n: int32 while agent ids are (4 B per learner less).
+        self.group = np.asarray(start_network.group, dtype=agent_dtype(n))
         # A network file's membership and node ids (sim.world.graph_files.FileNetwork).
         file_member = getattr(start_network, "member", None)
         file_ids = getattr(start_network, "ids", None)
@@ -171,8 +179,14 @@ class LearningModel(mesa.Model):
             raise ValueError(f"activity needs one value per agent ({self.n_agents})")
         a.flags.writeable = False
         self._activity = a
-        # Derived once per change, not per step (a pass over every agent at 10^6 of them).
-        self._p_share, self._p_ask, self._p_share_min = propensities(a, self.scenario)
+        # Checked once per change; the probabilities themselves are worked out each step
+        # (`propensities`), not kept: 16 B per learner of state when activity varies.
+        self._activity_same = len(a) > 0 and bool((a == a[0]).all())
+        self._p_share_min = propensities(a, self.scenario)[2]
+
+    def _propensity(self, p: float) -> np.ndarray:
+        """`propensity` of `p` per learner, worked out for this step (not kept)."""
+        return propensity(p, self._activity, self._activity_same)
 
     # ---------------------------------------------------------------- Mesa views
 
@@ -279,14 +293,14 @@ class LearningModel(mesa.Model):
         push, redundant = Events.empty(), np.zeros(2, dtype=np.int64)
         if sc.sharing.enabled:
             push, redundant = share(
-                k0, self.ties, sc, self._p_share, self._p_share_min, self.newly_aware,
-                rs["sharing"], rs["counting"], self.stifled,
+                k0, self.ties, sc, self._propensity(sc.sharing.p_share), self._p_share_min,
+                self.newly_aware, rs["sharing"], rs["counting"], self.stifled,
             )  # fmt: skip
         q = Questions.none()
         if sc.help.enabled:
             q = ask(
-                k0, self.ties, sc, self._p_ask, self.interest, items.item_topic,
-                self.member, self.helpfulness, self.repository, rs["help"],
+                k0, self.ties, sc, self._propensity(sc.help.p_ask), self.interest,
+                items.item_topic, self.member, self.helpfulness, self.repository, rs["help"],
                 *(() if mi is None else ((mi.wrong, refused), mi.withdrawn)),
             )  # fmt: skip
         answers = q.answers

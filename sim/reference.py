@@ -475,6 +475,7 @@ class ReferenceModel(LearningModel):
         """Decay, strengthen used ties, dissolve, form new ties (README step 7)."""
         tc, cm = self.scenario.ties, self.scenario.community
         t = self.ties
+        t.make_room(self.steps)
         used = np.zeros(len(t), dtype=bool)
         for e in push + answers:
             if e.tie >= 0:

@@ -19,7 +19,8 @@ from sim.model import LearningModel
 from sim.reference import ReferenceLearner, ReferenceModel
 from sim.rules.forgetting import forget, forget_in_place
 from sim.scenario import Engine, load_scenario
-from sim.world.ties import build_index, pair_keys
+from sim.world.tie_index import build_index
+from sim.world.ties import pair_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ["social_network", "closed_community", "weak_ties", "hybrid"]

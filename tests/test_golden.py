@@ -82,7 +82,9 @@ def fingerprints(path: Path) -> dict[str, str]:
                     t.v,
                     t.strength,
                     t.origin,
-                    t.last_used,
+                    # Its values, as int32: the table keeps its stamps int16 while the
+                    # steps fit (issue 16), a storage choice, not a result.
+                    t.last_used.astype(np.int32),
                     model.repository,
                 )
     return out

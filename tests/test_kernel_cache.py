@@ -99,7 +99,7 @@ def test_configure_puts_the_choice_into_the_environment_workers_inherit(tmp_path
 def test_sim_sets_numba_s_cache_dir_before_its_kernels_are_decorated(tmp_path):
     code = (
         "import numba.core.config as c, sim.world.ties as t; "
-        "print(c.CACHE_DIR); print(t._fill_index._cache._cache_path)"
+        "print(c.CACHE_DIR); print(t._ends_of_index._cache._cache_path)"
     )
     env = {**os.environ, "LEARNING_TIES_CACHE_DIR": str(tmp_path)}
     env.pop("NUMBA_CACHE_DIR", None)

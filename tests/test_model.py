@@ -620,6 +620,11 @@ def test_state_nbytes_counts_the_tie_table_and_shared_arrays_once():
     # a float32 per (learner, item)) until the next step.
     kept = 0 if sharing.engine == "array" else 4 * 50 * sharing.n_items
     assert after["total"] == after["agents"] + after["ties"] == before["total"] + kept
-    # Equal activity: p_share and p_ask are one value each, seen as arrays (8 B, not 50 x 8).
+    # p_share and p_ask are worked out each step, not kept: varied activity keeps no more
+    # than equal activity (they were 2 x 8 B per learner of state until issue 16's 4a).
     equal = model(scenario(population={"n_agents": 50}), ring)
-    assert got["agents"] - equal.state_nbytes()["agents"] == 2 * 8 * (50 - 1)
+    assert got["agents"] == equal.state_nbytes()["agents"]
+    assert not hasattr(varied, "_p_share") and not hasattr(varied, "_p_ask")
+    # Group numbers are int32 (below n), the stamps int16 while the steps fit.
+    assert varied.group.dtype == np.int32 and varied.group.nbytes == 4 * 50
+    assert t.last_used.dtype == t.formed.dtype == np.int16

@@ -24,7 +24,7 @@ from sim.experiment.jobs import replication_seeds, run_replication
 from sim.model import LearningModel
 from sim.scenario import Scenario, validate
 from sim.world.network import StartNetwork
-from sim.world.ties import build_index
+from sim.world.tie_index import build_index
 
 settings.register_profile(
     "default",

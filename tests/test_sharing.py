@@ -5,7 +5,7 @@ import pytest
 
 from sim.rules import pull as pull_rules
 from sim.rules import sharing
-from sim.world.ties import build_index
+from sim.world.tie_index import build_index
 
 
 @pytest.mark.parametrize("pull", [False, True])

@@ -69,6 +69,7 @@ def assert_snapshot_is_the_table(snap: pd.DataFrame, ties: TieTable, threshold: 
     assert np.array_equal(snap["strength"].to_numpy(), ties.strength)  # bit for bit
     assert origin_codes(snap["origin"]).tolist() == ties.origin.tolist()
     assert snap["formed_step"].tolist() == ties.formed.tolist()
+    assert snap["formed_step"].dtype == np.int32  # whatever width the table keeps
     kinds = [KIND_NAMES[k] for k in ties.kind(threshold)]
     assert snap["kind"].astype(str).tolist() == kinds
 
@@ -88,8 +89,41 @@ def test_the_table_keeps_the_step_each_tie_formed_through_removals_and_additions
         np.array([True, False, False, False]), np.array([1]), np.array([4]), 0.1, origin[:1], 9
     )
     assert t.formed.tolist() == [0, 7, 7, 9]
-    assert t.formed.dtype == np.int32
+    assert t.formed.dtype == t.last_used.dtype == np.int16  # 2 B per tie while steps fit
     assert len(t.formed) == len(t.u) == len(t.origin) == len(t.last_used)
+    # A step past int16's 32,767 widens both stamps once, keeping every value.
+    t.change(np.zeros(4, dtype=bool), np.array([1]), np.array([3]), 0.1, origin[:1], 40_000)
+    assert t.formed.dtype == t.last_used.dtype == np.int32
+    assert t.formed.tolist() == [0, 7, 7, 9, 40_000]
+    assert t.last_used.tolist() == [-1, 7, 7, 9, 40_000]
+
+
+def test_make_room_widens_the_stamps_only_when_a_step_does_not_fit():
+    t = TieTable.from_edges(3, np.array([0, 1]), np.array([1, 2]), np.full(2, 0.5))
+    t.make_room(32_767)  # int16's largest: still fits
+    assert t.last_used.dtype == t.formed.dtype == np.int16
+    t.make_room(32_768)
+    assert t.last_used.dtype == t.formed.dtype == np.int32
+    assert t.last_used.tolist() == [-1, -1] and t.formed.tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("engine", ["array", "agents"])
+def test_a_run_past_step_32767_stamps_its_ties_with_the_true_step(engine):
+    # Both engines call make_room before writing a step's number: without it the int16
+    # stamps would wrap around to -32768 (numba) or raise (numpy).
+    sc = load_scenario(HYBRID, [*SMALL, f"engine={engine}", "steps=40000"])
+    model = model_after(sc, 3, 2)
+    model.steps = 32_766  # Mesa's step counter: the next steps are 32,767 and 32,768
+    model.step()
+    assert model.ties.last_used.dtype == np.int16
+    model.step()
+    t = model.ties
+    assert model.steps == 32_768 and t.last_used.dtype == t.formed.dtype == np.int32
+    assert t.last_used.min() >= -1  # nothing wrapped around
+    # Ties that existed before the last step and were used in it carry its number.
+    assert ((t.last_used == 32_768) & (t.formed < 32_768)).any()
+    assert set(np.unique(t.formed).tolist()) <= {0, 1, 2, 32_767, 32_768}
+    assert (t.formed == 32_768).any()  # and one formed in it
 
 
 @pytest.mark.parametrize("engine", ["array", "agents"])

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from sim.world.tie_index import pointer_dtype
 from sim.world.ties import TieKind, TieOrigin, TieTable, degree_sum, tie_between, tie_kind
 
 
@@ -161,3 +162,14 @@ def test_the_adjacency_follows_the_index_after_ties_change():
     assert sorted(zip(*t.adjacency().nonzero(), strict=True)) == [(0, 2), (2, 0), (2, 3), (3, 2)]
     t.change(np.array([True, False]), np.zeros(0), np.zeros(0), 0.7, np.zeros(0), 6)
     assert sorted(zip(*t.adjacency().nonzero(), strict=True)) == [(2, 3), (3, 2)]
+
+
+def test_the_index_pointer_is_int32_while_its_entries_fit_and_degrees_are_int64():
+    # 4 B per learner less than int64; degrees are summed and squared by callers, so the
+    # table hands them out widened.
+    t = triangle_plus_tail()
+    assert t.indptr.dtype == np.int32 and t.degree.dtype == np.int64
+    t.change(np.array([True, False, False, False]), np.array([1]), np.array([3]), 0.5,
+             np.array([TieOrigin.CHANCE]), step=2)  # fmt: skip
+    assert t.indptr.dtype == np.int32 and t.degree.tolist() == [1, 2, 3, 2]
+    assert pointer_dtype(2**31 - 2) == np.int32 and pointer_dtype(2**31 - 1) == np.int64

@@ -43,10 +43,11 @@ kernels (measured: 330 MB resident after a small run, part of it shared between 
 # (`state_bytes`); the working memory of a step, of the structural metrics and of building
 # the network was measured (peak resident memory, 2000-20000 learners) and rounded up.
 _KNOWLEDGE = 4  # float32 mastery per (learner, item)
-_PER_LEARNER = 41  # group int64, activity, helpfulness, p_share, p_ask float64, member bool
+_PER_LEARNER = 21  # group int32, activity, helpfulness float64, member bool
+_STEP_PER_LEARNER = 16  # a step's p_share and p_ask, float64 (worked out, not kept)
 _PER_ITEM = 40  # item class, topic, sources required int64; complexity, repository float64
 _PER_TIE = 25  # strength float64, origin int8; the index 2 x (neighbour, tie) int32
-_STAMPS_PER_TIE = 8  # last used, formed int32 (with tie dynamics; else one value each)
+_STAMPS_PER_TIE = 4  # last used, formed int16 (with tie dynamics; else one value each)
 _PER_SNAPSHOT_TIE = 40  # a saved tie: step int64, u, v, formed int32, strength, kind, origin
 _PER_LEARNER_ROW = 240  # a learner table row: 25 columns, the group label's string
 _PER_LEARNER_TALLY = 104  # questions, answers given and received, 7 gains, 3 budget cuts
@@ -144,7 +145,7 @@ def run_memory(scenario: Scenario, n_ties: int | None = None) -> RunMemory:
     if s.correction.enabled and any(c.misconception_of for c in s.knowledge.item_classes):
         asking += n * m  # the refused (learner, item) pairs, a bool each
     step = max(
-        _STEP_PER_PAIR * n * m + _PER_EVENT * events + asking,
+        _STEP_PER_PAIR * n * m + _PER_EVENT * events + asking + _STEP_PER_LEARNER * n,
         _KNOWLEDGE * n * m + _KEPT_PER_EVENT * events + structure,
     )
     columns = len(REGISTRY) + 3 * len(s.knowledge.item_classes)
@@ -181,7 +182,7 @@ def state_bytes(scenario: Scenario, ties: float) -> float:
         + _PER_SEEDED * seeded
         + n * k.n_topics  # interest, bool per (learner, topic)
         + _PER_LEARNER * n
-        + 8 * (n + 1)  # CSR row pointer, int64
+        + 4 * (n + 1)  # CSR row pointer, int32
         + _PER_ITEM * m
         + (_PER_TIE + (_STAMPS_PER_TIE if scenario.ties.enabled else 0)) * ties
     )

@@ -74,7 +74,7 @@ def tie_snapshot(ties: TieTable, step: int, strong_threshold: float) -> pd.DataF
             "strength": ties.strength.copy(),
             "kind": pd.Categorical.from_codes(ties.kind(strong_threshold), KIND_NAMES),
             "origin": pd.Categorical.from_codes(ties.origin.astype(np.int8), ORIGIN_NAMES),
-            "formed_step": ties.formed.copy(),
+            "formed_step": ties.formed.astype(np.int32),  # int32 whatever the table keeps
         }
     )
 

@@ -68,9 +68,11 @@ def groupings(m: Any) -> list[Grouping]:
     kept = getattr(m, "_groupings", None)
     if kept is not None:
         return kept
-    out = [("group", np.asarray(m.group, dtype=np.int64), group_labels(m))]
+    # The model's own arrays, not copies (the membership as 0/1 bytes): nothing per learner
+    # is added to the state.
+    out = [("group", m.group, group_labels(m))]
     if m.scenario.community.enabled:
-        out.append(("member", np.asarray(m.member, dtype=np.int64), MEMBER_LABELS))
+        out.append(("member", np.asarray(m.member, dtype=bool).view(np.int8), MEMBER_LABELS))
     m._groupings = [
         Grouping(name, codes, labels, np.bincount(codes, minlength=len(labels)))
         for name, codes, labels in out
@@ -93,7 +95,8 @@ def group_step(m: Any) -> np.ndarray:
         g = len(labels)
         out = np.zeros((g, len(VALUE_COLUMNS)))
         out[:, 0] = n
-        aware, total, n_deep = group_knowledge(k, codes, g, deep)
+        # One compiled signature (int32 codes): the membership's bytes are widened here.
+        aware, total, n_deep = group_knowledge(k, codes.astype(np.int32, copy=False), g, deep)
         cells = n * k.shape[1]
         out[:, 1] = _divide(aware, cells)
         out[:, 2] = _divide(total, aware)

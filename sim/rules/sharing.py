@@ -206,7 +206,7 @@ def noticed_shares(
     tie's own probability, so every tie notices independently with exactly p(s).
 
     Args:
-        indptr: CSR row pointer of the ties (`sim.world.ties.build_index`).
+        indptr: CSR row pointer of the ties (`sim.world.tie_index.build_index`).
         nbr: CSR neighbour per entry.
         tie_of: CSR tie id per entry.
         strength: per tie.

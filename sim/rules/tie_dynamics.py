@@ -44,6 +44,7 @@ def update_ties(
         (ties formed, ties dissolved).
     """
     tc, t = sc.ties, ties
+    t.make_room(step)
     used = np.zeros(len(t), dtype=bool)
     used[push.tie[push.tie >= 0]] = True
     used[answers.tie[answers.tie >= 0]] = True

@@ -172,24 +172,31 @@ def seed_knowledge(
     return knowledge
 
 
+def propensity(p: float, activity: np.ndarray, same: bool) -> np.ndarray:
+    """Per learner ``min(p * activity, 1)``: one value seen as an array when `same`.
+
+    With equal activity (activity_sigma 0, `same`) it holds no memory per learner. The model
+    works these out each step rather than keeping them (16 B per learner of its state when
+    activity varies, for a pass over the learners that costs a step about 1 %).
+    """
+    if not same:
+        return np.minimum(p * activity, 1.0)
+    return np.broadcast_to(np.minimum(p * activity[:1], 1.0), activity.shape)
+
+
 def propensities(activity: np.ndarray, sc: Scenario) -> tuple[np.ndarray, np.ndarray, float]:
     """Per learner, the probabilities of sharing a known item and of asking this step.
 
-    ``min(p * activity, 1)`` for p = `sharing.p_share` and `help.p_ask`. With equal
-    activity (activity_sigma 0) each is one value seen as an array: no memory per learner.
+    `propensity` of `sharing.p_share` and of `help.p_ask`.
 
     Returns:
         (p_share, p_ask, the smallest p_share).
     """
     a = activity
     same = len(a) > 0 and bool((a == a[0]).all())
-    part = a[:1] if same else a
-    p_share = np.minimum(sc.sharing.p_share * part, 1.0)
-    p_ask = np.minimum(sc.help.p_ask * part, 1.0)
+    p_share = propensity(sc.sharing.p_share, a, same)
     p_min = float(p_share.min()) if len(a) else 1.0
-    if same:
-        return np.broadcast_to(p_share, a.shape), np.broadcast_to(p_ask, a.shape), p_min
-    return p_share, p_ask, p_min
+    return p_share, propensity(sc.help.p_ask, a, same), p_min
 
 
 def owned_nbytes(objs: list[object], seen: set[int]) -> int:

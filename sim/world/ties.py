@@ -2,9 +2,9 @@
 
 Ties are undirected and stored once, as parallel arrays in table order. A CSR index over
 both directions answers "who are my neighbours" without Python loops, and holds the
-endpoints (`u < v`, read back by `TieTable.ends`). The rules that change ties
-(strengthen, decay, dissolve, form) are in `sim.rules.tie_dynamics`. Nothing here imports
-Mesa.
+endpoints (`u < v`, read back by `TieTable.ends`); `sim.world.tie_index` builds and merges
+it. The rules that change ties (strengthen, decay, dissolve, form) are in
+`sim.rules.tie_dynamics`. Nothing here imports Mesa.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from enum import IntEnum
 import numba
 import numpy as np
 import scipy.sparse as sp
+
+from sim.world.tie_index import build_index, merge_index
 
 
 class TieKind(IntEnum):
@@ -43,13 +45,16 @@ class TieTable:
         strength: in (0, 1], one per tie.
         origin: a `TieOrigin` code per tie.
         last_used: the step the tie last carried an interaction (-1 = never).
-        formed: the step the tie formed (int32; 0 for the starting network's ties). None at
-            construction means every tie formed at step 0. A table of ties that never change
-            (`from_edges(..., dynamic=False)`) holds `last_used` and `formed` as one
-            read-only value each.
+        formed: the step the tie formed (0 for the starting network's ties). None at
+            construction means every tie formed at step 0. `last_used` and `formed` are
+            "stamps": int16 while the steps fit (`stamp_dtype`; 4 B per tie less than
+            int32), widened by `make_room` before a step that would not fit. A table of
+            ties that never change (`from_edges(..., dynamic=False)`) holds `last_used` and
+            `formed` as one read-only value each.
         indptr, nbr, tie_of: CSR index over both directions: the neighbours of agent a are
-            `nbr[indptr[a]:indptr[a+1]]`, reached over ties `tie_of[...]` (int32 when the
-            ids fit, to halve the index's memory; widen before arithmetic that can overflow).
+            `nbr[indptr[a]:indptr[a+1]]`, reached over ties `tie_of[...]` (all three int32
+            when the ids and entries fit, to halve the index's memory; widen before
+            arithmetic that can overflow).
 
     The endpoints of each tie (`u < v`, `ends()`) are read from the index rather than kept:
     8 B per tie less. Until the index is built (`from_edges(..., index=False)`), the table
@@ -83,7 +88,7 @@ class TieTable:
 
     def __post_init__(self, endpoints: tuple[np.ndarray, np.ndarray] | None, index: bool) -> None:
         if self.formed is None:
-            self.formed = np.zeros(len(self.strength), dtype=np.int32)
+            self.formed = np.zeros(len(self.strength), dtype=stamp_dtype(0))
         if endpoints is None:
             raise ValueError("a tie table needs the endpoints of its ties: TieTable.from_edges")
         self._given = tuple(np.asarray(e, dtype=agent_dtype(self.n_agents)) for e in endpoints)
@@ -157,9 +162,10 @@ class TieTable:
                 value each instead of 8 B per tie.
         """
         m = len(u)
-        stamps = (np.full(m, -1, dtype=np.int32), np.zeros(m, dtype=np.int32))
+        st = stamp_dtype(0)
+        stamps = (np.full(m, -1, dtype=st), np.zeros(m, dtype=st))
         if not dynamic:
-            stamps = tuple(np.broadcast_to(np.int32(x), (m,)) for x in (-1, 0))
+            stamps = tuple(np.broadcast_to(st(x), (m,)) for x in (-1, 0))
         return cls(
             n_agents=n_agents,
             strength=np.array(strength, dtype=np.float64, copy=copy),
@@ -186,8 +192,8 @@ class TieTable:
 
     @property
     def degree(self) -> np.ndarray:
-        """Number of ties per agent."""
-        return np.diff(self.indptr)
+        """Number of ties per agent (int64, whatever the index's pointer type)."""
+        return np.diff(self.indptr).astype(np.int64, copy=False)
 
     def keys(self) -> np.ndarray:
         """A unique int64 key per tie (see `pair_keys`), in table order."""
@@ -196,6 +202,18 @@ class TieTable:
     def kind(self, strong_threshold: float) -> np.ndarray:
         """`TieKind` code per tie."""
         return tie_kind(self.strength, strong_threshold)
+
+    def make_room(self, step: int) -> None:
+        """Widen the stamps (`last_used`, `formed`) if `step` does not fit their type.
+
+        Called before a step writes its number into them: a run past step 32,767 widens
+        them to int32 once (`stamp_dtype`); their values do not change.
+        """
+        wide = stamp_dtype(step)
+        if np.iinfo(self.last_used.dtype).max < step:
+            self.last_used = self.last_used.astype(wide)
+        if np.iinfo(self.formed.dtype).max < step:
+            self.formed = self.formed.astype(wide)
 
     def change(
         self,
@@ -230,8 +248,8 @@ class TieTable:
         fresh = (
             np.full(len(u), strength),
             np.asarray(origin).astype(np.int8),
-            np.full(len(u), step, dtype=np.int32),
-            np.full(len(u), step, dtype=np.int32),
+            np.full(len(u), step, dtype=stamp_dtype(step)),
+            np.full(len(u), step, dtype=stamp_dtype(step)),
         )
         olds = (self.strength, self.origin, self.last_used, self.formed)
         self.strength, self.origin, self.last_used, self.formed = (
@@ -285,165 +303,17 @@ def _strong_rows(indptr, tie_of, strength, threshold, degree):  # pragma: no cov
         degree[a] = c
 
 
+def stamp_dtype(step: int) -> type:
+    """The integer type of step stamps that holds `step` (and -1): int16 up to step 32,767."""
+    for dtype in (np.int16, np.int32):
+        if step <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
 def agent_dtype(n_agents: int) -> type:
     """The integer type of agent ids: int32 while they fit (half the memory of int64)."""
     return np.int32 if n_agents < np.iinfo(np.int32).max else np.int64
-
-
-def build_index(
-    u: np.ndarray, v: np.ndarray, n_agents: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR index of an undirected tie list, over both directions.
-
-    Args:
-        u: first endpoint of each tie (distinct unordered pairs).
-        v: second endpoint of each tie.
-        n_agents: number of agents.
-
-    Returns:
-        indptr (n_agents + 1, int64), nbr (2 * ties) and tie_of (2 * ties): the entries
-        `indptr[a]:indptr[a+1]` are the directed edges a -> nbr[p] over tie tie_of[p], sorted
-        by neighbour. nbr and tie_of are int32 when the ids fit.
-    """
-    m = len(u)
-    idx = np.int32 if max(n_agents, m) < np.iinfo(np.int32).max else np.int64
-    indptr = np.zeros(n_agents + 1, dtype=np.int64)
-    nbr = np.empty(2 * m, dtype=idx)
-    tie_of = np.empty(2 * m, dtype=idx)
-    _fill_index(np.asarray(u), np.asarray(v), indptr, nbr, tie_of)
-    return indptr, nbr, tie_of
-
-
-@numba.njit(cache=True)
-def _fill_index(u, v, indptr, nbr, tie_of):  # pragma: no cover - compiled
-    """Counting sort of both directions of every tie by source, then each row by neighbour."""
-    n = len(indptr) - 1
-    for i in range(len(u)):
-        indptr[u[i] + 1] += 1
-        indptr[v[i] + 1] += 1
-    for a in range(n):
-        indptr[a + 1] += indptr[a]
-    fill = indptr[:-1].copy()
-    for i in range(len(u)):
-        a, b = u[i], v[i]
-        nbr[fill[a]] = b
-        tie_of[fill[a]] = i
-        fill[a] += 1
-        nbr[fill[b]] = a
-        tie_of[fill[b]] = i
-        fill[b] += 1
-    # Each row by neighbour: insertion sort (rows are short), a Shell sort over longer rows.
-    # The neighbours of a row are distinct, so any sort gives the same rows; no np.argsort
-    # and no slice assignment, which would compile (on a cold cache) seconds of numba's
-    # sorting and error-message code.
-    for a in range(n):
-        lo, hi = indptr[a], indptr[a + 1]
-        gap = 1
-        while hi - lo > 32 and gap < (hi - lo) // 3:
-            gap = 3 * gap + 1
-        while gap > 0:
-            for x in range(lo + gap, hi):
-                key, t = nbr[x], tie_of[x]
-                y = x - gap
-                while y >= lo and nbr[y] > key:
-                    nbr[y + gap] = nbr[y]
-                    tie_of[y + gap] = tie_of[y]
-                    y -= gap
-                nbr[y + gap] = key
-                tie_of[y + gap] = t
-            gap //= 3
-
-
-def merge_index(
-    indptr: np.ndarray,
-    nbr: np.ndarray,
-    tie_of: np.ndarray,
-    gone: np.ndarray,
-    new_id: np.ndarray,
-    add_u: np.ndarray,
-    add_v: np.ndarray,
-    add_id: np.ndarray,
-    n_ties: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The CSR index after dropping and adding ties, from the index before (`build_index`).
-
-    Args:
-        indptr: CSR row pointer before.
-        nbr: CSR neighbour per entry before.
-        tie_of: CSR tie id per entry before.
-        gone: mask over the old ties: dropped.
-        new_id: old tie id -> new tie id (ignored when nothing is dropped).
-        add_u: first endpoint of each added tie (not tied after the drop).
-        add_v: second endpoint.
-        add_id: the new tie id of each added tie.
-        n_ties: ties after the change (for the index dtype).
-
-    Returns:
-        (indptr, nbr, tie_of), identical to `build_index` of the changed table.
-    """
-    n_agents = len(indptr) - 1
-    idx = np.int32 if max(n_agents, n_ties) < np.iinfo(np.int32).max else np.int64
-    # The added entries in both directions, sorted by (source, neighbour).
-    a_src = np.concatenate([add_u, add_v]).astype(np.int64)
-    a_nbr = np.concatenate([add_v, add_u]).astype(np.int64)
-    a_tie = np.concatenate([add_id, add_id]).astype(np.int64)
-    order = np.lexsort((a_nbr, a_src))
-    new_indptr = np.empty(n_agents + 1, dtype=np.int64)
-    out_nbr = np.empty(2 * n_ties, dtype=idx)
-    out_tie = np.empty(2 * n_ties, dtype=idx)
-    _merge_rows(
-        indptr, nbr, tie_of, gone, new_id, bool(gone.any()),
-        a_src[order], a_nbr[order], a_tie[order], new_indptr, out_nbr, out_tie,
-    )  # fmt: skip
-    return new_indptr, out_nbr, out_tie
-
-
-@numba.njit(cache=True)
-def _merge_rows(
-    indptr, nbr, tie_of, gone, new_id, removed, a_src, a_nbr, a_tie, out_ptr, out_nbr, out_tie
-):  # pragma: no cover - compiled
-    """Row by row: the kept old entries merged with the added ones, both sorted by neighbour.
-
-    Without removals, the rows between those that gain a tie are copied as whole blocks.
-    """
-    n = len(indptr) - 1
-    w = 0
-    i = 0  # next old entry
-    j = 0  # next added entry
-    out_ptr[0] = 0
-    for a in range(n):
-        if not removed:
-            if j == len(a_src) or a_src[j] != a:
-                out_ptr[a + 1] = indptr[a + 1] + j
-                continue
-            gap = indptr[a] - i  # the untouched rows before this one, as one block
-            for k in range(gap):  # loops, not slice assignments (see _fill_index)
-                out_nbr[w + k] = nbr[i + k]
-                out_tie[w + k] = tie_of[i + k]
-            w += gap
-            i = indptr[a]
-        i_end = indptr[a + 1]
-        while i < i_end or (j < len(a_src) and a_src[j] == a):
-            if i < i_end:
-                t = tie_of[i]
-                if removed and gone[t]:
-                    i += 1
-                    continue
-                if j == len(a_src) or a_src[j] != a or nbr[i] < a_nbr[j]:
-                    out_nbr[w] = nbr[i]
-                    out_tie[w] = new_id[t] if removed else t
-                    i += 1
-                    w += 1
-                    continue
-            out_nbr[w] = a_nbr[j]
-            out_tie[w] = a_tie[j]
-            j += 1
-            w += 1
-        out_ptr[a + 1] = w
-    if not removed:
-        for k in range(len(nbr) - i):
-            out_nbr[w + k] = nbr[i + k]
-            out_tie[w + k] = tie_of[i + k]
 
 
 def pair_keys(a: np.ndarray, b: np.ndarray, n_agents: int) -> np.ndarray:
