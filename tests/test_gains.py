@@ -41,10 +41,11 @@ def test_first_per_group_keeps_full_ties_when_scattering():
     assert gains.first_per_group(group, score, tiebreak, 2).tolist() == [0, 1, 2]
 
 
-def test_scattering_numbers_groups_that_collide_in_its_hash_table():
-    # The scatter numbers the groups through a hash table of 2-4 slots per event: ids that
-    # share their low bits, ids near 2^62, repeated ids and negative ids (counted from the
-    # end) must all give what the numpy scatter gives.
+def test_scattering_sorts_ids_of_any_span_by_radix():
+    # The scatter puts the events in group order by a radix sort of 8 bits a pass over the
+    # ids' span: ids that share their low bits (passes skipped), ids near 2^62 (eight
+    # passes), repeated ids and negative ids (counted from the end) must all give what
+    # the numpy scatter gives.
     rng = np.random.default_rng(3)
     n_groups = 2**62
     for group in (

@@ -54,9 +54,10 @@ _PER_LEARNER_TALLY = 104  # questions, answers given and received, 7 gains, 3 bu
 _PER_GROUP_ROW = 8 * 22  # a groups table row, kept as floats until the run ends
 _PER_SEEDED = 8  # int64 flat index of each seeded (learner, item): `newly_aware`
 _STEP_PER_PAIR = 42  # a step's copies of the knowledge (gains, forgetting), masks, indices
-# A noticed share or answer: event arrays, offers, sorting, the budget's scratch, and up to
-# 64 B of the best-gain choice's hash table for an offer that gains.
-_PER_EVENT = 174
+# A noticed share or answer: event arrays, offers, sorting, the budget's scratch, and 72 B
+# of the best-gain choice's radix sort for an offer that gains (id, number, score and
+# tiebreak, their copies, the winner).
+_PER_EVENT = 182
 _KEPT_PER_EVENT = 70  # what of it is still held while the step's metrics are recorded
 _PER_CELL = 64  # one metric of one recorded step (a dict of floats, then a table)
 _START_PER_TIE = 24  # the generated network: u, v int64 and strength float64
