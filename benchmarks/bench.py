@@ -22,8 +22,8 @@ off), at each size it measures in a fresh process:
   the same less the recorded outputs (`step_peak_net_over_state`: what a step's own working
   arrays add; the learner tally's pages become resident as learners first act);
 - `scaling`: ns per tie-step at this size over its value at 10^4 agents, the median of
-  three runs there (the table's and two after the case's largest size; target at most 1.3
-  at 10^6);
+  the runs there (the table's, three before each larger size and three after the largest;
+  target at most 1.3 at 10^6);
 - speed ratios of the array engine over the reference engine (`engine: agents`) and over
   NDlib's SI model on the same starting graph (beta = the mean attention), over the same
   steps. A slow engine runs at most `--limit` seconds: a size whose projected time exceeds
@@ -259,7 +259,10 @@ def table(
         projected: dict[str, float] = {}  # engine -> per-step seconds at the previous size
         prev_n = None
         more = [n for n in (large or {}).get(case, []) if n not in sizes]
+        base: list[float] = []  # `scaling`'s runs at SCALING_BASE beyond the table's own
         for n in [*sizes, *more]:
+            if n > SCALING_BASE and SCALING_BASE in sizes:
+                base += _base_runs(case, steps, limit, seed)
             arr = in_subprocess(case, n, "array", steps, 10 * limit, seed)
             if "error" in arr:
                 rows.append({"case": case, "n_agents": n, "note": f"array: {arr['error']}"})
@@ -313,7 +316,9 @@ def table(
             prev_n = n
             rows.append(row)
             print(_line(row), flush=True)
-        _add_scaling([r for r in rows if r["case"] == case], steps, limit, seed)
+        if any(n > SCALING_BASE for n in sizes + more) and SCALING_BASE in sizes:
+            base += _base_runs(case, steps, limit, seed)
+        _add_scaling([r for r in rows if r["case"] == case], base)
     return rows
 
 
@@ -323,13 +328,26 @@ def _ns_per_tie_step(run: dict) -> float:
     return sum(st) / len(st) / max(run["mean_ties"], 1) * 1e9
 
 
-def _add_scaling(rows: list[dict], steps: int, limit: float, seed: int) -> None:
+def _base_runs(case: str, steps: int, limit: float, seed: int, k: int = 3) -> list[float]:
+    """ns per tie-step of `k` more runs of a case at `SCALING_BASE` (failed runs left out)."""
+    out = []
+    for _ in range(k):
+        again = in_subprocess(case, SCALING_BASE, "array", steps, 10 * limit, seed)
+        if "error" not in again:
+            out.append(_ns_per_tie_step(again))
+    return out
+
+
+def _add_scaling(rows: list[dict], more: list[float]) -> None:
     """Set `scaling` on a case's rows: ns per tie-step over its value at `SCALING_BASE`.
 
-    The base is the median of three runs at that size: the table's own and two more after
-    the case's largest size. The machine's speed drifts by tens of per cent over the minutes
-    a case takes (issue 16), and a run at 10^4 lasts under a second, so one run would let a
-    fast or slow moment decide the ratio.
+    The base is the median of the table's own run at that size and `more`: three runs
+    before each larger size and three after the largest, spread over the minutes the case
+    takes. The machine's speed drifts by tens of per cent over those minutes (issue 16),
+    and a run at 10^4 lasts about a second where one at 10^6 lasts minutes (its mean over
+    100 steps averages the drift), so a few short runs would let fast or slow moments
+    decide the ratio: the table of commit abb23e4 took three (169, 236 and 177 ns for
+    hybrid) and gave 1.35.
     """
     base = [
         r["ns_per_tie_step"]
@@ -338,14 +356,11 @@ def _add_scaling(rows: list[dict], steps: int, limit: float, seed: int) -> None:
     ]
     if not base:
         return
-    case = rows[0]["case"]
-    for _ in range(2):
-        again = in_subprocess(case, SCALING_BASE, "array", steps, 10 * limit, seed)
-        if "error" not in again:
-            base.append(_ns_per_tie_step(again))
+    base += more
     mid = statistics.median(base)
     print(
-        f"{case}: scaling base {mid:.2f} ns per tie-step (median of {[round(b, 2) for b in base]})",
+        f"{rows[0]['case']}: scaling base {mid:.2f} ns per tie-step "
+        f"(median of {[round(b, 2) for b in base]})",
         flush=True,
     )
     for r in rows:
