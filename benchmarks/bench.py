@@ -1,6 +1,6 @@
 """Benchmarks: speed and memory of the array engine, against the reference engine and NDlib.
 
-    python benchmarks/bench.py                 # the full table (about 30 minutes, 2 cores)
+    python benchmarks/bench.py                 # the full table (about 35 minutes, 2 cores)
     python benchmarks/bench.py --quick         # a smoke run at 10^3 agents (seconds)
 
 For the simple-contagion special case (broadcast SI on an Erdos-Renyi graph of mean degree
@@ -346,8 +346,7 @@ def _add_scaling(rows: list[dict], more: list[float]) -> None:
     takes. The machine's speed drifts by tens of per cent over those minutes (issue 16),
     and a run at 10^4 lasts about a second where one at 10^6 lasts minutes (its mean over
     100 steps averages the drift), so a few short runs would let fast or slow moments
-    decide the ratio: the table of commit abb23e4 took three (169, 236 and 177 ns for
-    hybrid) and gave 1.35.
+    decide the ratio (the base was three runs until commit abb23e4).
     """
     base = [
         r["ns_per_tie_step"]

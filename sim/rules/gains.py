@@ -265,8 +265,8 @@ def _first_per_group_radix(group, score, tiebreak, n_groups):  # pragma: no cove
     tiebreaks along, then each group's run is scanned in sequence. Time and memory per
     event, nothing of the groups' size: `apply_best` has a group per (learner, item) and its
     offers are a few per cent of them (issue 16). It replaced numbering the groups through a
-    hash table and then sorting the winners by group (numpy's stable argsort), 2-3x slower
-    from 10^5 offers on (random accesses into a table larger than the caches).
+    hash table and then sorting the winners by group (numpy's stable argsort), slower once
+    the offers were hundreds of thousands (random accesses into a table beyond the caches).
     """
     n = len(group)
     if n == 0:

@@ -176,8 +176,8 @@ def propensity(p: float, activity: np.ndarray, same: bool) -> np.ndarray:
     """Per learner ``min(p * activity, 1)``: one value seen as an array when `same`.
 
     With equal activity (activity_sigma 0, `same`) it holds no memory per learner. The model
-    works these out each step rather than keeping them (16 B per learner of its state when
-    activity varies, for a pass over the learners that costs a step about 1 %).
+    works these out each step rather than keeping them: 16 B per learner of its state when
+    activity varies, for a multiplication per learner and step.
     """
     if not same:
         return np.minimum(p * activity, 1.0)
