@@ -44,7 +44,6 @@ from sim.world.learners import (
     Items,
     draw_traits,
     owned_nbytes,
-    propensities,
     propensity,
     seed_knowledge,
 )
@@ -180,9 +179,10 @@ class LearningModel(mesa.Model):
         a.flags.writeable = False
         self._activity = a
         # Checked once per change; the probabilities themselves are worked out each step
-        # (`propensities`), not kept: 16 B per learner of state when activity varies.
+        # (`_propensity`), not kept: 16 B per learner of state when activity varies.
         self._activity_same = len(a) > 0 and bool((a == a[0]).all())
-        self._p_share_min = propensities(a, self.scenario)[2]
+        p_share = self._propensity(self.scenario.sharing.p_share)
+        self._p_share_min = float(p_share.min()) if len(a) else 1.0
 
     def _propensity(self, p: float) -> np.ndarray:
         """`propensity` of `p` per learner, worked out for this step (not kept)."""

@@ -184,21 +184,6 @@ def propensity(p: float, activity: np.ndarray, same: bool) -> np.ndarray:
     return np.broadcast_to(np.minimum(p * activity[:1], 1.0), activity.shape)
 
 
-def propensities(activity: np.ndarray, sc: Scenario) -> tuple[np.ndarray, np.ndarray, float]:
-    """Per learner, the probabilities of sharing a known item and of asking this step.
-
-    `propensity` of `sharing.p_share` and of `help.p_ask`.
-
-    Returns:
-        (p_share, p_ask, the smallest p_share).
-    """
-    a = activity
-    same = len(a) > 0 and bool((a == a[0]).all())
-    p_share = propensity(sc.sharing.p_share, a, same)
-    p_min = float(p_share.min()) if len(a) else 1.0
-    return p_share, propensity(sc.help.p_ask, a, same), p_min
-
-
 def owned_nbytes(objs: list[object], seen: set[int]) -> int:
     """Bytes of the numpy arrays held as attributes of `objs`, each memory block once.
 
